@@ -1,1 +1,3 @@
-export {};
+export * from './pool.js';
+export * from './migrate.js';
+export * from './testing.js';

@@ -1,1 +1,4 @@
-export {};
+export * from './client.js';
+export * from './topics.js';
+export * from './producer.js';
+export * from './consumer.js';

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { Direction, Disposition, E164Digits, IsoInstant, Service } from './primitives.js';
+
+/**
+ * cdr.raw v1: one validated call detail record, as ingestion publishes it.
+ * Keyed by accountId so that one account's records stay in one partition, in order.
+ * (source, recordId) is the record's identity: the same pair is rated at most once.
+ */
+export const CdrRawV1 = z.object({
+  v: z.literal(1),
+  source: z.string().min(1).max(128),
+  recordId: z.string().min(1).max(256),
+  accountId: z.string().min(1),
+  lineId: z.string().min(1),
+  service: Service,
+  direction: Direction,
+  callingNumber: E164Digits,
+  calledNumber: E164Digits,
+  startTime: IsoInstant,
+  answerTime: IsoInstant.nullable(),
+  endTime: IsoInstant.nullable(),
+  /** Seconds for voice; messages, pages, e-mails or bytes for the other services. */
+  billableUnits: z.number().int().min(0),
+  disposition: Disposition,
+  /** Which input format it came in: json, ndjson, freeswitch_json, asterisk_csv, csv. */
+  format: z.string().min(1),
+  receivedAt: IsoInstant,
+});
+export type CdrRawV1 = z.infer<typeof CdrRawV1>;
+
+/** The identity of a CDR across the platform. */
+export function cdrKey(cdr: { source: string; recordId: string }): string {
+  return `${cdr.source}/${cdr.recordId}`;
+}

@@ -1,0 +1,36 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+// numeric stays a string (never a binary float); bigint (int8) counts come back as strings too,
+// which is what drizzle expects for mode 'string'.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v);
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export function createPool(url: string, opts: { max?: number; logger?: Logger; applicationName?: string } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (database restart) must not crash the process; the pool reconnects.
+  pool.on('error', (err) => opts.logger?.warn({ err: err.message }, 'idle PostgreSQL connection lost'));
+  return pool;
+}
+
+/** Runs fn in one transaction; rolls back on any error and rethrows it. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export async function ping(pool: pg.Pool): Promise<void> {
+  await pool.query('select 1');
+}

@@ -1,0 +1,21 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+
+/** kafkajs with its log lines sent through the service's pino logger. */
+export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  const log = opts.logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 12, maxRetryTime: 10_000 },
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...extra } = entry.log;
+      const fields = { namespace: entry.namespace, ...extra };
+      if (entry.level <= logLevel.ERROR) log.error(fields, message);
+      else if (entry.level === logLevel.WARN) log.warn(fields, message);
+      else if (entry.level === logLevel.INFO) log.info(fields, message);
+      else log.debug(fields, message);
+    },
+  });
+}
