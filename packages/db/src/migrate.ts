@@ -13,7 +13,7 @@ export async function migrateService(pool: pg.Pool, service: string, migrationsF
     const lockKey = hashKey(`migrate:${service}`);
     await client.query('select pg_advisory_lock($1)', [lockKey]);
     try {
-      await migrate(drizzle(client), { migrationsFolder, migrationsSchema: service, migrationsTable: '__migrations' });
+      await migrate(drizzle(client), { migrationsFolder, migrationsSchema: 'drizzle', migrationsTable: `${service}_migrations` });
     } finally {
       await client.query('select pg_advisory_unlock($1)', [lockKey]);
     }

@@ -3,3 +3,4 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './http.js';
 export * from './lifecycle.js';
+export * from './service-context.js';

@@ -1,0 +1,181 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { cdrKey, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
+import { normaliseNumber } from '@rcp/domain';
+import type { ContractProducer } from '@rcp/kafka';
+import type { Metrics } from '@rcp/runtime';
+import type { SwitchConfig } from '../config.js';
+import type { ApiCdrRecord } from './api-record.js';
+import type { LineDirectory } from './line-directory.js';
+
+/** A record as it arrived, already parsed from its format (or not, with the reasons). */
+export type IncomingRecord =
+  | { index: number; original: unknown; ok: true; record: ApiCdrRecord }
+  | { index: number; original: unknown; ok: false; reasons: Reason[] };
+
+export type RecordOutcome = {
+  index: number;
+  status: 'accepted' | 'duplicate' | 'rejected';
+  source?: string;
+  recordId?: string;
+  reasons?: Reason[];
+};
+
+/** A start time further ahead than this is a clock or data error, not a call. */
+const MAX_FUTURE_MS = 24 * 3600 * 1000;
+
+/**
+ * Takes CDRs from one switch: checks each, finds its line, drops repeats of (source, record id), and
+ * publishes the rest to cdr.raw keyed by account, and the refused ones with their reasons to cdr.rejected.
+ * Resolves only after Kafka has acknowledged every message (acks=all): the caller may then acknowledge the switch.
+ */
+export class Intake {
+  constructor(
+    private readonly deps: { pool: pg.Pool; producer: ContractProducer; directory: LineDirectory; logger: Logger; metrics: Metrics; now?: () => Date },
+  ) {}
+
+  async take(sw: SwitchConfig, incoming: IncomingRecord[]): Promise<RecordOutcome[]> {
+    const now = this.deps.now?.() ?? new Date();
+    const receivedAt = now.toISOString();
+    const outcomes: RecordOutcome[] = [];
+    const candidates: { index: number; cdr: CdrRawV1 }[] = [];
+    const rejections: CdrRejectedV1[] = [];
+
+    const reject = (index: number, original: unknown, reasons: Reason[], ids: { source?: string; recordId?: string; accountId?: string } = {}) => {
+      outcomes.push({ index, status: 'rejected', source: ids.source, recordId: ids.recordId, reasons });
+      rejections.push({
+        v: 1,
+        rejectionId: `ingestion:${ids.source ?? sw.id}:${ids.recordId ?? `${receivedAt}#${index}`}`,
+        stage: 'ingestion',
+        source: ids.source ?? sw.id,
+        recordId: ids.recordId ?? null,
+        accountId: ids.accountId ?? null,
+        reasons,
+        original: original ?? null,
+        rejectedAt: receivedAt,
+      });
+    };
+
+    for (const item of incoming) {
+      if (!item.ok) {
+        reject(item.index, item.original, item.reasons);
+        continue;
+      }
+      const r = item.record;
+      const source = r.source ?? sw.id;
+      const ids = { source, recordId: r.recordId };
+      const at = (field: string) => `[${item.index}].${field}`;
+      if (source !== sw.id) {
+        reject(item.index, item.original, [{ code: 'source_not_allowed', message: `this API key belongs to switch ${sw.id}, not ${source}`, path: at('source') }], ids);
+        continue;
+      }
+      const plan = { countryCode: sw.country };
+      const calling = normaliseNumber(r.callingNumber, plan);
+      const called = normaliseNumber(r.calledNumber, plan);
+      const problems: Reason[] = [];
+      if (!calling.ok) problems.push({ code: 'invalid_number', message: `calling number: ${calling.reason}`, path: at('callingNumber') });
+      if (!called.ok) problems.push({ code: 'invalid_number', message: `called number: ${called.reason}`, path: at('calledNumber') });
+      const start = Date.parse(r.startTime);
+      if (start - now.getTime() > MAX_FUTURE_MS) problems.push({ code: 'start_in_future', message: `start time ${r.startTime} is more than 24 h ahead of the platform clock`, path: at('startTime') });
+      if (r.endTime && Date.parse(r.endTime) < start) problems.push({ code: 'end_before_start', message: 'end time is before start time', path: at('endTime') });
+      if (r.answerTime && Date.parse(r.answerTime) < start) problems.push({ code: 'answer_before_start', message: 'answer time is before start time', path: at('answerTime') });
+      if (problems.length > 0) {
+        reject(item.index, item.original, problems, ids);
+        continue;
+      }
+      const line = this.deps.directory.find(r.accountCode, calling.ok ? calling.e164 : null);
+      if (!line) {
+        reject(item.index, item.original, [{ code: 'unknown_account', message: `no line has account code ${JSON.stringify(r.accountCode ?? null)} or number ${calling.ok ? calling.e164 : r.callingNumber}`, path: at(r.accountCode ? 'accountCode' : 'callingNumber') }], ids);
+        continue;
+      }
+      candidates.push({
+        index: item.index,
+        cdr: {
+          v: 1,
+          source,
+          recordId: r.recordId,
+          accountId: line.accountId,
+          lineId: line.lineId,
+          service: r.service,
+          direction: r.direction,
+          callingNumber: calling.ok ? calling.e164 : '',
+          calledNumber: called.ok ? called.e164 : '',
+          startTime: r.startTime,
+          answerTime: r.answerTime ?? null,
+          endTime: r.endTime ?? null,
+          billableUnits: r.billableUnits,
+          disposition: r.disposition,
+          format: r.format ?? 'json',
+          receivedAt,
+        },
+      });
+    }
+
+    const { fresh, duplicates } = await this.claim(candidates);
+    for (const d of duplicates) outcomes.push({ index: d.index, status: 'duplicate', source: d.cdr.source, recordId: d.cdr.recordId });
+
+    // Rejections first: they are evidence of what was refused, and must not be lost if the rest fails.
+    await this.deps.producer.publish('cdr.rejected', rejections.map((r) => ({ key: r.accountId ?? r.source ?? sw.id, value: r })));
+    await this.deps.producer.publish('cdr.raw', fresh.map((f) => ({ key: f.cdr.accountId, value: f.cdr })));
+    await this.markPublished(fresh.map((f) => f.cdr));
+    for (const f of fresh) outcomes.push({ index: f.index, status: 'accepted', source: f.cdr.source, recordId: f.cdr.recordId });
+
+    for (const r of rejections) for (const reason of r.reasons.slice(0, 1)) this.deps.metrics.rejected.inc({ topic: 'cdr.rejected', code: reason.code });
+    return outcomes.sort((a, b) => a.index - b.index);
+  }
+
+  /**
+   * Records each new (source, record id) in the archive. A pair seen before is a duplicate, unless its
+   * earlier send never got Kafka's acknowledgement (published_at null): then it is published again.
+   */
+  private async claim(candidates: { index: number; cdr: CdrRawV1 }[]): Promise<{ fresh: typeof candidates; duplicates: typeof candidates }> {
+    const fresh: typeof candidates = [];
+    const duplicates: typeof candidates = [];
+    const firstInBatch = new Map<string, (typeof candidates)[number]>();
+    for (const c of candidates) {
+      const key = cdrKey(c.cdr);
+      if (firstInBatch.has(key)) duplicates.push(c);
+      else firstInBatch.set(key, c);
+    }
+    const unique = [...firstInBatch.values()];
+    if (unique.length === 0) return { fresh, duplicates };
+    const { rows } = await this.deps.pool.query<{ source: string; record_id: string; inserted: boolean; published: boolean }>(
+      `with input as (
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) as t(source, record_id, account_id, start_time, cdr)
+       ), ins as (
+         insert into ingestion.received_cdrs (source, record_id, account_id, start_time, cdr)
+         select source, record_id, account_id, start_time, cdr from input
+         on conflict (source, record_id) do nothing
+         returning source, record_id
+       )
+       select i.source, i.record_id, (ins.source is not null) as inserted, (r.published_at is not null) as published
+       from input i
+       left join ins on ins.source = i.source and ins.record_id = i.record_id
+       left join ingestion.received_cdrs r on ins.source is null and r.source = i.source and r.record_id = i.record_id`,
+      [
+        unique.map((c) => c.cdr.source),
+        unique.map((c) => c.cdr.recordId),
+        unique.map((c) => c.cdr.accountId),
+        unique.map((c) => c.cdr.startTime),
+        unique.map((c) => JSON.stringify(c.cdr)),
+      ],
+    );
+    const state = new Map(rows.map((r) => [`${r.source}/${r.record_id}`, r]));
+    for (const c of unique) {
+      const s = state.get(cdrKey(c.cdr));
+      if (s && !s.inserted && s.published) duplicates.push(c);
+      else fresh.push(c);
+    }
+    return { fresh, duplicates };
+  }
+
+  private async markPublished(cdrs: CdrRawV1[]): Promise<void> {
+    if (cdrs.length === 0) return;
+    await this.deps.pool.query(
+      `update ingestion.received_cdrs r set published_at = now()
+       from unnest($1::text[], $2::text[]) as t(source, record_id)
+       where r.source = t.source and r.record_id = t.record_id and r.published_at is null`,
+      [cdrs.map((c) => c.source), cdrs.map((c) => c.recordId)],
+    );
+  }
+}

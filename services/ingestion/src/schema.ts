@@ -1,0 +1,22 @@
+import { index, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const ingestion = pgSchema('ingestion');
+
+/**
+ * Every CDR accepted from a switch, kept as published: the duplicate check on (source, record_id) and the
+ * durable archive that a period replay reads. `published_at` is set once Kafka acknowledged the record;
+ * a row still without it (crash between insert and acknowledgement) is published again on the next send.
+ */
+export const receivedCdrs = ingestion.table(
+  'received_cdrs',
+  {
+    source: text('source').notNull(),
+    recordId: text('record_id').notNull(),
+    accountId: text('account_id').notNull(),
+    startTime: timestamp('start_time', { withTimezone: true, mode: 'string' }).notNull(),
+    cdr: jsonb('cdr').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [primaryKey({ columns: [t.source, t.recordId] }), index('received_cdrs_account_start').on(t.accountId, t.startTime)],
+);
