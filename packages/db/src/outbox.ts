@@ -1,3 +1,4 @@
+import { bigserial, jsonb, text, timestamp, type PgSchema } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 
 export type OutboxRow = { id: string; topic: string; key: string; payload: unknown };
@@ -9,14 +10,16 @@ export type OutboxRow = { id: string; topic: string; key: string; payload: unkno
  * re-publishes them, and consumers deduplicate by message id. Drained in id order under an advisory lock,
  * so one account's messages leave in the order they were written, whatever instance drains.
  */
-export const outboxDdl = (schema: string) => `
-create table if not exists "${schema}".outbox (
-  id bigserial primary key,
-  topic text not null,
-  key text not null,
-  payload jsonb not null,
-  created_at timestamptz not null default now()
-)`;
+/** The outbox table in a service's own schema; each service puts it in its drizzle schema. */
+export function outboxTable(schema: PgSchema) {
+  return schema.table('outbox', {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    topic: text('topic').notNull(),
+    key: text('key').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  });
+}
 
 export async function enqueueOutbox(client: pg.PoolClient | pg.Pool, schema: string, rows: { topic: string; key: string; payload: unknown }[]): Promise<void> {
   if (rows.length === 0) return;

@@ -4,3 +4,4 @@ export * from './metrics.js';
 export * from './http.js';
 export * from './lifecycle.js';
 export * from './service-context.js';
+export * from './main.js';

@@ -1,1 +1,3 @@
-export {};
+export * from './config.js';
+export * from './service.js';
+export * from './ledger/posting.js';
