@@ -36,8 +36,10 @@ export const CdrRatedV1 = z.object({
   lineId: z.string(),
   service: Service,
   startTime: IsoInstant,
-  /** The billing period the CDR belongs to (by its start time in the customer's zone), e.g. 2026-10. */
-  periodKey: z.string(),
+  /** The billing period the CDR belongs to, by its start time in the customer's zone: its first day, YYYY-MM-DD. */
+  periodKey: z.iso.date(),
+  /** The first day after that period (YYYY-MM-DD). */
+  periodEnd: z.iso.date(),
   billedUnits: z.number().int().min(0),
   /** Units refused because the allowance was used up and overage is disabled. */
   deniedUnits: z.number().int().min(0),

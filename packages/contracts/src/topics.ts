@@ -16,7 +16,7 @@ export const topics = {
   'cdr.rejected': { version: 1, schema: CdrRejectedV1, key: 'accountId', description: 'records refused, with reasons' },
   'cdr.rated': { version: 1, schema: CdrRatedV1, key: 'accountId', description: 'priced CDRs with their explanation' },
   'balance.events': { version: 1, schema: BalanceEventV1, key: 'accountId', description: 'ledger and credit state changes' },
-  'invoice.events': { version: 1, schema: InvoiceEventV1, key: 'subject', description: 'invoices and dunning for finance' },
+  'invoice.events': { version: 1, schema: InvoiceEventV1, key: 'accountId', description: 'invoices and dunning for finance' },
   'account.events': { version: 1, schema: AccountEventV1, key: 'accountId', description: 'partners, customers, lines (compacted)' },
 } as const;
 

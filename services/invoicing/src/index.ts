@@ -1,1 +1,3 @@
-export {};
+export * from './config.js';
+export * from './service.js';
+export { closePeriod } from './periods/close-period.js';
