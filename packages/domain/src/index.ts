@@ -1,1 +1,13 @@
-export {};
+export * from './money.js';
+export * from './numbers/normalise.js';
+export * from './catalogue/index.js';
+export * from './catalogue/lookup.js';
+export * from './rating/types.js';
+export { billedUnits } from './rating/increments.js';
+export * from './rating/allowance.js';
+export { openPeriod, periodAt, cycleContaining, anchorDayIn, proratedAllowance, type Cycle, type Period } from './rating/period.js';
+export { rateCdr } from './rating/rateCdr.js';
+export { rateCdrReference } from './rating/reference.js';
+export { parseInstantMs } from './time/instant.js';
+export * from './charging/index.js';
+export * from './invoicing/index.js';
