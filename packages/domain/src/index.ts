@@ -11,3 +11,4 @@ export { rateCdrReference } from './rating/reference.js';
 export { parseInstantMs } from './time/instant.js';
 export * from './charging/index.js';
 export * from './invoicing/index.js';
+export * from './discounts/steps.js';

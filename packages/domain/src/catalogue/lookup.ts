@@ -72,8 +72,9 @@ export function resolveRate(version: CatalogueVersion, priceListId: string, key:
       per: voice ? 'minute' : 'unit',
       unitSize: voice ? 60 : (rate.unitSize ?? 1),
       connectFee: rate.connectFee,
-      increments: rate.increments ?? chain.find((l) => l.increments)?.increments ?? DEFAULT_INCREMENTS,
-      minimumDuration: rate.minimumDuration ?? chain.find((l) => l.minimumDuration !== undefined)?.minimumDuration ?? 0,
+      // A list's increments and minimum are for voice; other services count whole units unless a rate says otherwise.
+      increments: rate.increments ?? (voice ? chain.find((l) => l.increments)?.increments : undefined) ?? DEFAULT_INCREMENTS,
+      minimumDuration: rate.minimumDuration ?? (voice ? chain.find((l) => l.minimumDuration !== undefined)?.minimumDuration : undefined) ?? 0,
       rounding: rate.rounding ?? chain.find((l) => l.rounding)?.rounding ?? DEFAULT_ROUNDING,
       unanswered: rate.unanswered,
     };

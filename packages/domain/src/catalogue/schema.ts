@@ -102,6 +102,7 @@ export const PriceListSchema = z
     extends: Id.optional(),
     currency: Currency,
     rounding: RoundingSchema.optional(),
+    /** Defaults for the list's voice rates (other services count whole units unless a rate sets increments). */
     increments: IncrementsSchema.optional(),
     minimumDuration: z.number().int().min(0).optional(),
     rates: z.array(RateSchema),
