@@ -37,7 +37,8 @@ export const AccountEventV1 = z.discriminatedUnion('type', [
     eventId: z.string().min(1),
     at: IsoInstant,
     accountId: z.string().min(1),
-    partnerId: z.string().min(1),
+    /** The reseller the customer belongs to; null for a customer the operator sells to directly. */
+    partnerId: z.string().min(1).nullable(),
     name: z.string(),
     country: z.string().regex(/^\d{1,3}$/, 'country calling code, e.g. 39'),
     timezone: z.string().min(1),

@@ -8,6 +8,7 @@ import { ApiCdrRecord } from '../intake/api-record.js';
 import type { IncomingRecord, Intake, RecordOutcome } from '../intake/intake.js';
 import { parseFreeSwitchJsonCdr } from '../formats/index.js';
 import type { SwitchKeys } from './auth.js';
+import type { LineDirectory } from '../intake/line-directory.js';
 
 const Outcome = z.object({
   index: z.number().int(),
@@ -34,7 +35,7 @@ export function checkApiRecord(index: number, value: unknown): IncomingRecord {
   };
 }
 
-export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: Intake; keys: SwitchKeys; chunk: number; bodyLimitBytes: number }): void {
+export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: Intake; keys: SwitchKeys; directory: LineDirectory; chunk: number; bodyLimitBytes: number }): void {
   // NDJSON is streamed: records are taken chunk by chunk while the body is still arriving.
   app.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
   // mod_json_cdr posts form-encoded when configured so; the parser gets the raw text.
@@ -123,6 +124,15 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
     }
     return outcomes;
   }
+
+  app.get('/v1/accounts/:accountId', { schema: { tags: ['directory'], summary: 'Whether ingestion knows an account (its view of account.events)' } }, async (req, reply) => {
+    const sw = authenticate(req, reply);
+    if (!sw) return reply;
+    const { accountId } = req.params as { accountId: string };
+    const lines = deps.directory.linesOf(accountId);
+    if (!lines) return reply.code(404).send({ error: 'unknown_account', message: `ingestion knows no account ${accountId} yet` });
+    return { accountId, lines };
+  });
 
   app.post(
     '/v1/cdrs/freeswitch',

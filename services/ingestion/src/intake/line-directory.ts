@@ -37,6 +37,11 @@ export class LineDirectory {
     return callingNumberE164 ? this.byNumber.get(callingNumberE164) : undefined;
   }
 
+  /** The line ids of an account, or undefined when the account is unknown. */
+  linesOf(accountId: string): string[] | undefined {
+    return this.accounts.get(accountId)?.lines.map((l) => l.lineId);
+  }
+
   get size(): number {
     return this.accounts.size;
   }

@@ -25,6 +25,19 @@ export function registerInvoicingRoutes(app: FastifyInstance, deps: { pool: pg.P
     },
   );
 
+  app.get('/v1/periods/:periodKey/usage', { schema: { tags: ['periods'], summary: 'Rated usage of a period per account: records, units, retail and wholesale amounts' } }, async (req) => {
+    const { periodKey } = req.params as { periodKey: string };
+    const { rows } = await deps.pool.query(
+      `select account_id as "accountId", count(*)::int as records,
+              count(*) filter (where service = 'voice' and units > 0)::int as "voiceCalls",
+              coalesce(sum(units) filter (where service = 'voice'), 0)::int as "voiceSeconds",
+              sum(retail_amount)::text as retail, sum(wholesale_amount)::text as wholesale
+       from invoicing.usage where period_key = $1 group by account_id order by account_id`,
+      [periodKey],
+    );
+    return { periodKey, accounts: rows };
+  });
+
   app.get('/v1/invoices', { schema: { tags: ['invoices'], summary: 'Invoices, optionally of one account or period' } }, async (req) => {
     const q = req.query as { accountId?: string; periodKey?: string };
     const { rows } = await deps.pool.query(

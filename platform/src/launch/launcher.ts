@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SERVICES = ['ingestion', 'rating', 'charging', 'invoicing'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export type RunningService = { name: ServiceName; url: string; port: number; process: ChildProcess };
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Runs the four services as separate Node processes (each its own `main.ts`, as in production), with their
+ * logs in files. A test can kill one with SIGKILL and start it again on the same port.
+ */
+export class Launcher {
+  private readonly running = new Map<ServiceName, RunningService>();
+  private readonly logs = new Map<ServiceName, WriteStream>();
+
+  constructor(
+    private readonly opts: {
+      /** Environment shared by every service: KAFKA_BROKERS, DATABASE_URL, RCP_TOPIC_PREFIX, ... */
+      env: Record<string, string>;
+      /** Extra environment per service (RCP_SWITCHES for ingestion, RCP_OPS_TOKEN for rating). */
+      serviceEnv: Partial<Record<ServiceName, Record<string, string>>>;
+      logDir: string;
+    },
+  ) {
+    mkdirSync(opts.logDir, { recursive: true });
+  }
+
+  get(name: ServiceName): RunningService {
+    const s = this.running.get(name);
+    if (!s) throw new Error(`${name} is not running`);
+    return s;
+  }
+
+  url(name: ServiceName): string {
+    return this.get(name).url;
+  }
+
+  async start(name: ServiceName, port?: number): Promise<RunningService> {
+    const p = port ?? this.running.get(name)?.port ?? (await freePort());
+    const log = this.logs.get(name) ?? createWriteStream(join(this.opts.logDir, `${name}.log`), { flags: 'a' });
+    this.logs.set(name, log);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
+      cwd: repoRoot,
+      env: { ...process.env, ...this.opts.env, ...this.opts.serviceEnv[name], PORT: String(p), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    const service: RunningService = { name, url: `http://127.0.0.1:${p}`, port: p, process: child };
+    this.running.set(name, service);
+    await this.waitReady(service);
+    return service;
+  }
+
+  async startAll(): Promise<void> {
+    // In parallel: each creates its own schema and the shared topics (creation is idempotent).
+    await Promise.all(SERVICES.map((s) => this.start(s)));
+  }
+
+  /** SIGTERM (graceful) or SIGKILL (a crash); resolves when the process has exited. */
+  async stop(name: ServiceName, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const s = this.running.get(name);
+    if (!s || s.process.exitCode !== null || s.process.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => s.process.once('exit', () => resolve()));
+    s.process.kill(signal);
+    const timer = setTimeout(() => s.process.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async restart(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.stop(name, signal);
+    await this.start(name);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((n) => this.stop(n)));
+    for (const log of this.logs.values()) log.end();
+  }
+
+  private async waitReady(s: RunningService, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (s.process.exitCode !== null) throw new Error(`${s.name} exited with code ${s.process.exitCode} while starting; see ${join(this.opts.logDir, `${s.name}.log`)}`);
+      try {
+        const res = await fetch(`${s.url}/readyz`);
+        if (res.ok) return;
+        last = await res.text();
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`${s.name} not ready after ${timeoutMs} ms (${last}); see ${join(this.opts.logDir, `${s.name}.log`)}`);
+  }
+}
