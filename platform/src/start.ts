@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     say('[start] starting ingestion, rating, charging and invoicing (logs in .rcp/logs/)...');
     await launcher.startAll();
     for (const s of ['ingestion', 'rating', 'charging', 'invoicing'] as const) say(`[start]   ${s.padEnd(10)} ${launcher.url(s)}  (docs: ${launcher.url(s)}/docs)`);
-    const kafka = createKafka({ brokers, clientId: 'rcp-demo', logger: createLogger('demo', 'warn') });
+    const kafka = createKafka({ brokers, clientId: 'rcp-demo', logger: createLogger('demo', 'error') });
     const summary = await runDemoPeriod({
       kafka,
       prefix: process.env.RCP_TOPIC_PREFIX ?? '',

@@ -30,9 +30,10 @@ export async function postEntries(client: pg.PoolClient, postings: Posting[], po
   if (postings.length === 0) return [];
   const accountIds = [...new Set(postings.map((p) => p.accountId))].sort();
   const currencyOf = new Map(postings.map((p) => [p.accountId, p.currency]));
+  // An account's first posting opens its balance in the credit mode its policy starts in.
   await client.query(
-    `insert into charging.accounts (account_id, currency) select * from unnest($1::text[], $2::text[]) on conflict do nothing`,
-    [accountIds, accountIds.map((a) => currencyOf.get(a)!)],
+    `insert into charging.accounts (account_id, currency, mode) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
+    [accountIds, accountIds.map((a) => currencyOf.get(a)!), accountIds.map((a) => policyOf(a).mode)],
   );
   const locked = await client.query<{ account_id: string; balance: string; mode: 'prepaid' | 'postpaid'; blocked: boolean; currency: string }>(
     `select account_id, balance, mode, blocked, currency from charging.accounts where account_id = any($1) order by account_id for update`,
