@@ -44,6 +44,29 @@ export function priceListChain(version: CatalogueVersion, id: string): PriceList
   return chain;
 }
 
+interface RateIndexEntry {
+  any: Rate | undefined;
+  readonly byBand: Map<string, Rate>;
+}
+const rateIndexes = new WeakMap<PriceList, Map<string, RateIndexEntry>>();
+
+/** A list's own rates by destination|service|direction (built once per list; lists are never mutated). */
+function rateIndexOf(list: PriceList): Map<string, RateIndexEntry> {
+  let index = rateIndexes.get(list);
+  if (!index) {
+    index = new Map();
+    for (const rate of list.rates) {
+      const k = `${rate.destination}|${rate.service}|${rate.direction}`;
+      let entry = index.get(k);
+      if (!entry) index.set(k, (entry = { any: undefined, byBand: new Map() }));
+      if (rate.band === undefined) entry.any = rate;
+      else entry.byBand.set(rate.band, rate);
+    }
+    rateIndexes.set(list, index);
+  }
+  return index;
+}
+
 /**
  * The rate of a list for an event. Per list in the chain (nearest first): the band's own rate, then the
  * band-less rate. Increments, minimum and rounding come from the rate, else the nearest list that sets them.
@@ -53,13 +76,10 @@ export function resolveRate(version: CatalogueVersion, priceListId: string, key:
   const head = chain[0];
   if (!head) return undefined;
   for (const list of chain) {
-    let found: Rate | undefined;
-    let fallback: Rate | undefined;
-    for (const rate of list.rates) {
-      if (rate.destination !== key.destination || rate.service !== key.service || rate.direction !== key.direction) continue;
-      if (rate.band === undefined) fallback = rate;
-      else if (rate.band === key.band) found = rate;
-    }
+    const entry = rateIndexOf(list).get(`${key.destination}|${key.service}|${key.direction}`);
+    if (!entry) continue;
+    const found = key.band === null ? undefined : entry.byBand.get(key.band);
+    const fallback = entry.any;
     const rate = found ?? fallback;
     if (!rate) continue;
     const voice = rate.service === 'voice';

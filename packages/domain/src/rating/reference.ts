@@ -203,8 +203,15 @@ export function rateCdrReference(cdr: RatingCdr, ctx: RatingContext): RatingOutc
     return { source: split.chargedAs, basket: undefined, band, discountStep: step };
   };
 
-  // The start's class decides the connect fee, even for an answered call of 0 billed units.
-  const startClass = classify(0);
+  // The start's class decides the connect fee: classify the first unit, as if the call had at least one.
+  const startClass =
+    billed > 0
+      ? classify(0)
+      : ((): UnitClass => {
+          const one = consumeBuckets(baskets.map((b) => ({ basket: b.id, remaining: state.buckets[b.id]?.remaining ?? 0 })), 1, overage.enabled);
+          const source: PartSource = cug ? 'cug' : one.draws.length > 0 ? 'bucket' : one.deniedUnits > 0 ? 'denied' : one.chargedAs;
+          return { source, basket: undefined, band: startBand, discountStep: -1 };
+        })();
 
   const parts: RatingPart[] = [];
   let retailTotal = new Decimal(0);
