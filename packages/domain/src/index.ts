@@ -8,7 +8,7 @@ export * from './rating/allowance.js';
 export { openPeriod, periodAt, cycleContaining, anchorDayIn, proratedAllowance, type Cycle, type Period } from './rating/period.js';
 export { rateCdr } from './rating/rateCdr.js';
 export { rateCdrReference } from './rating/reference.js';
-export { compileCatalogueVersion } from './rating/engine.js';
+export { compileCatalogueVersion, fastEngineFallbacks } from './rating/engine.js';
 export { parseInstantMs } from './time/instant.js';
 export * from './charging/index.js';
 export * from './invoicing/index.js';

@@ -61,7 +61,8 @@ export async function runContractConsumer<T extends TopicName>(opts: ContractCon
   const commit = opts.commitOffsets ?? true;
   const consumer = kafka.consumer({
     groupId: physicalTopic(prefix, opts.groupId),
-    sessionTimeout: 30_000,
+    // A crashed instance's partitions move to a live one after this long without heartbeats.
+    sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 50,
     retry: { retries: 8, initialRetryTime: 300 },

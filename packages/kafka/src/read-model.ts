@@ -54,7 +54,9 @@ export class TopicTable<T extends TopicName, V> {
     const admin = this.opts.kafka.admin();
     await admin.connect();
     try {
-      for (const p of await admin.fetchTopicOffsets(physicalTopic(this.opts.prefix, this.opts.topic))) {
+      // A topic another service created a moment ago may not have its partition leaders yet.
+      const offsets = await retryRetriable(() => admin.fetchTopicOffsets(physicalTopic(this.opts.prefix, this.opts.topic)), 30_000);
+      for (const p of offsets) {
         const high = BigInt(p.high);
         if (high > BigInt(p.low)) this.targets.set(p.partition, high);
       }
@@ -132,5 +134,18 @@ export class TopicTable<T extends TopicName, V> {
     const w = this.waiters;
     this.waiters = [];
     for (const f of w) f();
+  }
+}
+
+/** Retries a Kafka call while it fails with a retriable error (leader election, coordinator moving). */
+export async function retryRetriable<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }

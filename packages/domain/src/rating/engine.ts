@@ -473,12 +473,22 @@ interface Seg {
   step: number;
 }
 
+let fallbacks = 0;
+
+/** How many CDRs the fast engine has handed to the decimal reference (values beyond safe integers, far dates). */
+export function fastEngineFallbacks(): number {
+  return fallbacks;
+}
+
 /** Rates a CDR (see rateCdr). */
 export function rateCdrFast(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
   try {
     return rateExact(cdr, ctx);
   } catch (e) {
-    if (e instanceof OutOfRange) return rateCdrReference(cdr, ctx);
+    if (e instanceof OutOfRange) {
+      fallbacks++;
+      return rateCdrReference(cdr, ctx);
+    }
     throw e;
   }
 }
