@@ -19,6 +19,7 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const zones = ['Europe/Rome', 'Europe/Rome', 'Europe/Rome', 'Europe/London', 'Europe/Berlin'];
 const lines: LineProfile[] = [];
 const states: (RatingState | null)[] = [];
+const openedStates = new Map<string, RatingState>();
 for (let i = 0; i < LINES; i++) {
   const line: LineProfile = {
     offerId: bench.offers[i % bench.offers.length]!,
@@ -31,7 +32,10 @@ for (let i = 0; i < LINES; i++) {
   };
   lines.push(line);
   // Each line starts mid-period with a used state (as the rating service would load it).
-  states.push(openPeriod(version, line, '2024-03-20T12:00:00+01:00'));
+  const key = `${line.offerId}|${line.timeZone}|${line.subscriptionStart}|${line.cycleAnchorDay}`;
+  let opened = openedStates.get(key);
+  if (!opened) openedStates.set(key, (opened = openPeriod(version, line, '2024-03-20T12:00:00+01:00')));
+  states.push(opened);
 }
 
 // Traffic mix: mostly national voice, international voice, SMS, some data, unanswered calls, CUG calls.

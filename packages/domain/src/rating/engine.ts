@@ -207,7 +207,17 @@ interface CLine {
   readonly baskets: (readonly CBasket[] | undefined)[];
   readonly discount: (CDiscount | null | undefined)[];
   readonly inScope: (readonly string[] | undefined)[];
+  readonly starts: (StartRates | undefined)[];
 }
+
+interface StartRates {
+  readonly retail: CRate | null;
+  readonly wholesale: CRate | null;
+  readonly explanation: RateExplanation | null;
+  readonly increments: { readonly initial: number; readonly subsequent: number; readonly minimum: number };
+}
+
+const ZERO_INCREMENTS = Object.freeze({ initial: 0, subsequent: 0, minimum: 0 });
 
 class CompiledVersion {
   readonly destIds: string[] = [];
@@ -227,7 +237,8 @@ class CompiledVersion {
   readonly bandZone: string | undefined;
   readonly cugByMember = new Map<string, ClosedUserGroup[]>();
   readonly discounts = new Map<string, CDiscount>();
-  readonly lines = new Map<string, CLine | null>();
+  readonly lines = new Map<string, Map<string, CLine | null>>();
+  readonly listCaches = new Map<string, (CRate | null | undefined)[]>();
   readonly rateExplanations = new Map<CRate, Map<CRate, RateExplanation>>();
   readonly keySpace: number;
 
@@ -324,9 +335,18 @@ class CompiledVersion {
     return best;
   }
 
+  /** One rate cache per price list, shared by every line that uses the list. */
+  private listCache(listId: string): (CRate | null | undefined)[] {
+    let cache = this.listCaches.get(listId);
+    if (!cache) this.listCaches.set(listId, (cache = new Array(this.keySpace)));
+    return cache;
+  }
+
   line(offerId: string, partnerId: string | null | undefined): CLine | null {
-    const key = `${offerId}\u0000${partnerId ?? ''}`;
-    let l = this.lines.get(key);
+    let byPartner = this.lines.get(offerId);
+    if (!byPartner) this.lines.set(offerId, (byPartner = new Map()));
+    const partnerKey = partnerId ?? '';
+    let l = byPartner.get(partnerKey);
     if (l === undefined) {
       const offer = offerById(this.version, offerId);
       const partner = partnerId ? partnerById(this.version, partnerId) : undefined;
@@ -340,17 +360,38 @@ class CompiledVersion {
           wholesale: lists.wholesale,
           list: lists.list,
           bundled: partnerBillingOf(offer) === 'bundled',
-          retailRates: new Array(this.keySpace),
-          wholesaleRates: new Array(this.keySpace),
-          listRates: new Array(this.keySpace),
+          retailRates: this.listCache(lists.retail),
+          wholesaleRates: this.listCache(lists.wholesale),
+          listRates: this.listCache(lists.list),
           baskets: new Array(size),
           discount: new Array(size),
           inScope: new Array(size),
+          starts: new Array(this.keySpace),
         };
       }
-      this.lines.set(key, l);
+      byPartner.set(partnerKey, l);
     }
     return l;
+  }
+
+  /** The retail and wholesale rates of a line at a call's start, with their explanation (cached per line). */
+  start(l: CLine, dest: number, service: number, inbound: boolean, band: number): StartRates {
+    const key = ((dest * SERVICES.length + service) * 2 + (inbound ? 1 : 0)) * this.bandIds.length + band;
+    let s = l.starts[key];
+    if (s === undefined) {
+      const retail = this.rate(l.retailRates, l.retail, dest, service, inbound, band);
+      const wholesale = this.rate(l.wholesaleRates, l.wholesale, dest, service, inbound, band);
+      s = {
+        retail,
+        wholesale,
+        explanation: retail && wholesale ? this.explainRate(retail, wholesale) : null,
+        increments: retail
+          ? Object.freeze({ initial: retail.resolved.increments.initial, subsequent: retail.resolved.increments.subsequent, minimum: retail.resolved.minimumDuration })
+          : ZERO_INCREMENTS,
+      };
+      l.starts[key] = s;
+    }
+    return s;
   }
 
   rate(cache: (CRate | null | undefined)[], listId: string, dest: number, service: number, inbound: boolean, band: number): CRate | null {
@@ -544,17 +585,18 @@ function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
   const destination = c.destIds[dest]!;
   const prefix = c.prefixAt[node]!;
 
-  const startRetail = c.rate(l.retailRates, l.retail, dest, service, inbound, startBand);
+  const starts = c.start(l, dest, service, inbound, startBand);
+  const startRetail = starts.retail;
   if (!startRetail) {
     if (inbound) return freeEvent(c, l, state, destination, prefix, startBandId, null, undefined, undefined, undefined);
     return reject('no_rate_for_service', `no ${cdr.service} rate for destination ${destination} (band ${startBandId}) in price list ${l.retail}`);
   }
-  const startWholesale = c.rate(l.wholesaleRates, l.wholesale, dest, service, inbound, startBand);
+  const startWholesale = starts.wholesale;
   if (!startWholesale) return reject('no_wholesale_rate', `no ${cdr.service} rate for destination ${destination} (band ${startBandId}) in wholesale list ${l.wholesale}`);
 
-  const rateExplanation = c.explainRate(startRetail, startWholesale);
+  const rateExplanation = starts.explanation!;
   const rr = startRetail.resolved;
-  const increments = { initial: rr.increments.initial, subsequent: rr.increments.subsequent, minimum: rr.minimumDuration };
+  const increments = starts.increments;
   const answered = cdr.disposition === 'answered';
   if (!answered && rr.unanswered === 'free') {
     return freeEvent(c, l, state, destination, prefix, startBandId, rateExplanation, increments, startRetail, startWholesale);
@@ -723,7 +765,7 @@ function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
     }
     const part: RatingPart =
       s.source === 'bucket'
-        ? { units: s.units, source: s.source, basket: s.basket!, band: c.bandIds[s.band]!, unitPrice: '0', amount: '0', wholesaleUnitPrice: preciseText(wuNum, 1), wholesaleAmount: preciseText(waNum, wSize) }
+        ? { units: s.units, source: s.source, basket: s.basket!, band: c.bandIds[s.band]!, unitPrice: '0', amount: '0', wholesaleUnitPrice: wuNum === 0 ? '0' : w.priceText, wholesaleAmount: preciseText(waNum, wSize) }
         : s.step >= 0
           ? {
               units: s.units,

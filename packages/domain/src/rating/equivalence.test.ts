@@ -65,7 +65,7 @@ const lineArb = (v: CatalogueVersion) =>
     overage: fc.constantFrom(undefined, null, { enabled: false, target: null }, { enabled: true, target: 'x' }),
   });
 
-function toCdr(r: fc.RecordValue<typeof cdrArb> extends never ? never : any, i: number): RatingCdr {
+function toCdr(r: any, i: number): RatingCdr {
   const pool = numbersFor[r.service]!;
   const base = pool[r.numberIndex % pool.length]!;
   const ms = Date.UTC(2024, 0, 1) + r.secondOfYear * 1000;
