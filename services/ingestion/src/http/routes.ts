@@ -17,6 +17,7 @@ const Outcome = z.object({
   recordId: z.string().optional(),
   reasons: z.array(z.object({ code: z.string(), message: z.string(), path: z.string().optional() })).optional(),
 });
+const ErrorResponse = z.object({ error: z.string(), message: z.string() });
 const IntakeResponse = z.object({ accepted: z.number().int(), duplicates: z.number().int(), rejected: z.number().int(), results: z.array(Outcome) });
 
 /** Validates one JSON record against the API shape; every problem names the record index and field. */
@@ -73,7 +74,7 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
         tags: ['cdrs'],
         summary: 'Submit CDRs: a JSON array (application/json) or one record per line (application/x-ndjson, streamed)',
         body: { type: 'array', items: docSchema(ApiCdrRecord) },
-        response: { 200: docSchema(IntakeResponse), 422: docSchema(IntakeResponse) },
+        response: { 200: docSchema(IntakeResponse), 422: docSchema(IntakeResponse), 400: docSchema(ErrorResponse), 401: docSchema(ErrorResponse), 403: docSchema(ErrorResponse) },
       },
     },
     async (req, reply) => {
