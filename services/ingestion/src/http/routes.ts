@@ -20,8 +20,15 @@ const Outcome = z.object({
 const ErrorResponse = z.object({ error: z.string(), message: z.string() });
 const IntakeResponse = z.object({ accepted: z.number().int(), duplicates: z.number().int(), rejected: z.number().int(), results: z.array(Outcome) });
 
+/** A record the import CLI could not parse locally: it is sent anyway, with its reasons, to be recorded. */
+const LocallyRefused = z.object({ original: z.unknown(), reasons: z.array(z.object({ code: z.string(), message: z.string(), path: z.string().optional() })).min(1) });
+
 /** Validates one JSON record against the API shape; every problem names the record index and field. */
 export function checkApiRecord(index: number, value: unknown): IncomingRecord {
+  const refused = LocallyRefused.safeParse(value);
+  if (refused.success && (value as { recordId?: unknown }).recordId === undefined) {
+    return { index, original: refused.data.original, ok: false, reasons: refused.data.reasons.map((r) => ({ ...r, path: `[${index}]${r.path ? ` ${r.path}` : ''}` })) };
+  }
   const parsed = ApiCdrRecord.safeParse(value);
   if (parsed.success) return { index, original: value, ok: true, record: parsed.data };
   return {
@@ -40,7 +47,7 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
   // NDJSON is streamed: records are taken chunk by chunk while the body is still arriving.
   app.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
   // mod_json_cdr posts form-encoded when configured so; the parser gets the raw text.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(['application/x-www-form-urlencoded', 'application/x-www-form-base64-encoded'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   const authenticate = (req: FastifyRequest, reply: FastifyReply): SwitchConfig | null => {
     const sw = deps.keys.authenticate(req);

@@ -2,8 +2,9 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { cdrKey, type AccountUpserted, type CdrRatedV1, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
 import { enqueueOutbox, inTransaction } from '@rcp/db';
-import { catalogueVersionAt, periodAt, rateCdr, type LineProfile, type RatingState } from '@rcp/domain';
+import { catalogueVersionAt, periodAt, rateCdr, type RatingState } from '@rcp/domain';
 import type { CatalogueStore } from '../catalogue/store.js';
+import { lineProfileOf } from './line-profile.js';
 
 export type RatingDeps = {
   pool: pg.Pool;
@@ -63,15 +64,7 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ r
         outcomes.push({ cdr, outcome: reject({ code: 'no_catalogue_version', message: `no catalogue version is in force at ${cdr.startTime}` }) });
         continue;
       }
-      const profile: LineProfile = {
-        offerId: line.offerId,
-        partnerId: account.partnerId,
-        timeZone: account.timezone,
-        countryCode: account.country,
-        subscriptionStart: line.activeFrom.slice(0, 10),
-        cycleAnchorDay: account.billing.anchorDay,
-        cugs: line.closedUserGroups,
-      };
+      const profile = lineProfileOf(account, line);
       let periodKey: string;
       try {
         periodKey = periodAt(profile, cdr.startTime).periodKey;
