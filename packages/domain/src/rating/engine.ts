@@ -10,7 +10,7 @@ import { SERVICES, WEEKDAYS } from '../catalogue/schema.js';
 import { offerById, partnerBillingOf, partnerById, priceListsForPartner, resolveRate, type ResolvedRate } from '../catalogue/lookup.js';
 import type { RoundingMode } from '../money.js';
 import { isE164Digits, normaliseNumber } from '../numbers/normalise.js';
-import { civilFromDays, parseInstantMs } from '../time/instant.js';
+import { daysFromCivil, daysInMonth, parseInstantMs } from '../time/instant.js';
 import { spanIndex, zoneTable, type ZoneTable } from '../time/zone.js';
 import { consumeBuckets, overageSettingOf } from './allowance.js';
 import { billedUnits } from './increments.js';
@@ -105,18 +105,25 @@ function preciseText(num: number, den: number): string {
   let r = num - q * den;
   if (r * 10_000 > MAX_SAFE || q > 900_000_000_000) throw OUT_OF_RANGE;
   // 4 more digits take millionths to 10 decimals.
-  r *= 10_000;
-  let extra = Math.floor(r / den);
-  r -= extra * den;
-  if (2 * r >= den) extra += 1;
+  let extra = 0;
+  if (r !== 0) {
+    r *= 10_000;
+    extra = Math.floor(r / den);
+    r -= extra * den;
+    if (2 * r >= den) extra += 1;
+  }
   const tenths = q * 10_000 + extra; // in 1e-10
   if (tenths === 0) return '0';
   const int = Math.floor(tenths / 10_000_000_000);
-  let frac = String(tenths - int * 10_000_000_000);
-  frac = '0000000000'.slice(0, 10 - frac.length) + frac;
-  let end = 10;
-  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
-  return end === 0 ? String(int) : `${int}.${frac.slice(0, end)}`;
+  let frac = tenths - int * 10_000_000_000;
+  if (frac === 0) return String(int);
+  let places = 10;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    places--;
+  }
+  const digits = String(frac);
+  return `${int}.${digits.length < places ? '0000000000'.slice(0, places - digits.length) + digits : digits}`;
 }
 
 interface CRate {
@@ -231,8 +238,8 @@ class CompiledVersion {
   /** Band index per minute of the week (Monday 00:00 = 0) and minutes until the band changes. */
   readonly weekly = new Uint8Array(7 * 1440);
   readonly nextChange = new Int32Array(7 * 1440);
-  readonly holidaysFixed = new Map<number, number>();
-  readonly holidaysYearly = new Map<number, number>();
+  /** Holiday band by local day number (days since 1970-01-01), fixed dates and yearly ones expanded. */
+  readonly holidayByDay = new Map<number, number>();
   readonly split: boolean;
   readonly bandZone: string | undefined;
   readonly cugByMember = new Map<string, ClosedUserGroup[]>();
@@ -274,14 +281,16 @@ class CompiledVersion {
         this.nextChange[m] = run;
       }
     }
+    // First listed holiday wins for a day; yearly dates are expanded over the zone tables' years.
     for (const h of tb.holidays) {
       const band = this.bandIndex.get(h.band)!;
-      const md = Number(h.date.slice(-5, -3)) * 100 + Number(h.date.slice(-2));
-      if (h.date.startsWith('--')) {
-        if (!this.holidaysYearly.has(md)) this.holidaysYearly.set(md, band);
-      } else {
-        const key = Number(h.date.slice(0, 4)) * 10_000 + md;
-        if (!this.holidaysFixed.has(key)) this.holidaysFixed.set(key, band);
+      const month = Number(h.date.slice(-5, -3));
+      const day = Number(h.date.slice(-2));
+      const years = h.date.startsWith('--') ? Array.from({ length: 2061 - 1989 }, (_, i) => 1989 + i) : [Number(h.date.slice(0, 4))];
+      for (const y of years) {
+        if (day > daysInMonth(y, month)) continue;
+        const d = daysFromCivil(y, month, day);
+        if (!this.holidayByDay.has(d)) this.holidayByDay.set(d, band);
       }
     }
     for (const g of version.closedUserGroups) {
@@ -484,12 +493,7 @@ function bandSpan(c: CompiledVersion, table: ZoneTable, ms: number, out: { band:
   const weekday = (((days + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday
   const midnight = (days + 1) * MS_PER_DAY - offsetMs;
   const nextOffset = span + 1 < table.starts.length ? table.starts[span + 1]! : table.toMs;
-  let band = -1;
-  if (c.holidaysFixed.size > 0 || c.holidaysYearly.size > 0) {
-    const { year, month, day } = civilFromDays(days);
-    const md = month * 100 + day;
-    band = c.holidaysFixed.get(year * 10_000 + md) ?? c.holidaysYearly.get(md) ?? -1;
-  }
+  let band = c.holidayByDay.size > 0 ? (c.holidayByDay.get(days) ?? -1) : -1;
   let until: number;
   if (band >= 0) {
     until = midnight;
@@ -623,7 +627,7 @@ function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
   const baskets = inbound || cug ? EMPTY : l.baskets[scopeKey]!;
   const overage = overageSettingOf(offer, line.overage);
   let split: ReturnType<typeof consumeBuckets>;
-  if (baskets.length === 0) split = consumeBuckets(EMPTY_CANDIDATES, billed, overage.enabled);
+  if (baskets.length === 0) split = { draws: NO_DRAWS, chargedUnits: billed, chargedAs: 'payg', deniedUnits: 0 };
   else {
     const candidates = new Array<{ basket: string; remaining: number }>(baskets.length);
     for (let i = 0; i < baskets.length; i++) candidates[i] = { basket: baskets[i]!.id, remaining: state.buckets[baskets[i]!.id]?.remaining ?? 0 };
@@ -874,10 +878,13 @@ function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
         rate: rateExplanation,
         increments,
         billedUnits: billed,
-        connectFee: { retail: preciseText(retailConnect, 1), wholesale: preciseText(wholesaleConnect, 1) },
+        connectFee: {
+          retail: retailConnect === startRetail.connectMicros ? startRetail.connectText : preciseText(retailConnect, 1),
+          wholesale: wholesaleConnect === startWholesale.connectMicros ? startWholesale.connectText : preciseText(wholesaleConnect, 1),
+        },
         cug: cug?.id ?? null,
         parts,
-        bucketDraws: split.draws,
+        bucketDraws: split.draws.length === 0 ? [] : split.draws,
         discountSteps,
       },
     },
@@ -885,7 +892,7 @@ function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
 }
 
 const EMPTY: readonly CBasket[] = [];
-const EMPTY_CANDIDATES: readonly { basket: string; remaining: number }[] = [];
+const NO_DRAWS: readonly never[] = Object.freeze([]);
 const ZERO_USAGE: DiscountUsage = { units: 0, spendMicros: 0 };
 
 function freeEvent(

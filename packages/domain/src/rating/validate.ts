@@ -8,9 +8,10 @@ const SERVICE_SET = new Set<string>(SERVICES);
 /** A problem with a CDR's fields, or undefined when its shape is fine. */
 export function cdrShapeProblem(cdr: RatingCdr): string | undefined {
   if (cdr === null || typeof cdr !== 'object') return 'the CDR is not an object';
-  if (!SERVICE_SET.has(cdr.service)) return `unknown service ${JSON.stringify(cdr.service)}`;
-  if (!DIRECTIONS.has(cdr.direction)) return `unknown direction ${JSON.stringify(cdr.direction)}`;
-  if (!DISPOSITIONS.has(cdr.disposition)) return `unknown disposition ${JSON.stringify(cdr.disposition)}`;
+  const svc = cdr.service;
+  if (svc !== 'voice' && svc !== 'sms' && svc !== 'data' && svc !== 'fax' && svc !== 'email' && !SERVICE_SET.has(svc)) return `unknown service ${JSON.stringify(cdr.service)}`;
+  if (cdr.direction !== 'outbound' && cdr.direction !== 'inbound' && !DIRECTIONS.has(cdr.direction)) return `unknown direction ${JSON.stringify(cdr.direction)}`;
+  if (cdr.disposition !== 'answered' && !DISPOSITIONS.has(cdr.disposition)) return `unknown disposition ${JSON.stringify(cdr.disposition)}`;
   if (typeof cdr.billableUnits !== 'number' || !Number.isSafeInteger(cdr.billableUnits) || cdr.billableUnits < 0) {
     return `billableUnits must be a non-negative integer, got ${JSON.stringify(cdr.billableUnits)}`;
   }
