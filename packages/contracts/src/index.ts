@@ -5,4 +5,5 @@ export * from './rated.js';
 export * from './balance.js';
 export * from './invoice.js';
 export * from './account.js';
+export * from './catalogue.js';
 export * from './topics.js';

@@ -5,6 +5,7 @@ import { CdrRawV1 } from './cdr.js';
 import { InvoiceEventV1 } from './invoice.js';
 import { CdrRatedV1 } from './rated.js';
 import { CdrRejectedV1 } from './rejected.js';
+import { CatalogueEventV1 } from './catalogue.js';
 
 /**
  * The topics of the platform and the one schema per topic and version that is the single source of
@@ -18,6 +19,7 @@ export const topics = {
   'balance.events': { version: 1, schema: BalanceEventV1, key: 'accountId', description: 'ledger and credit state changes' },
   'invoice.events': { version: 1, schema: InvoiceEventV1, key: 'accountId', description: 'invoices and dunning for finance' },
   'account.events': { version: 1, schema: AccountEventV1, key: 'accountId', description: 'partners, customers, lines (compacted)' },
+  'catalogue.events': { version: 1, schema: CatalogueEventV1, key: 'catalogueId', description: 'catalogue documents applied by billing ops (compacted)' },
 } as const;
 
 export type TopicName = keyof typeof topics;
@@ -29,4 +31,4 @@ export function deadLetterTopic(topic: string): string {
 }
 
 /** Topics that keep only the latest message per key. */
-export const compactedTopics: ReadonlySet<TopicName> = new Set(['account.events']);
+export const compactedTopics: ReadonlySet<TopicName> = new Set(['account.events', 'catalogue.events']);

@@ -41,10 +41,10 @@ export async function createRatingService(config: RatingConfig): Promise<RatingS
   const drain = async (): Promise<number> => {
     while (draining) await draining.catch(() => 0);
     draining = drainOutbox(ctx.pool, 'rating', async (rows) => {
-      const rated = rows.filter((r) => r.topic === 'cdr.rated');
-      const rejected = rows.filter((r) => r.topic === 'cdr.rejected');
-      await ctx.producer.publish('cdr.rated', rated.map((r) => ({ key: r.key, value: r.payload as never })));
-      await ctx.producer.publish('cdr.rejected', rejected.map((r) => ({ key: r.key, value: r.payload as never })));
+      // In outbox order per topic; the topics are independent of one another.
+      for (const topic of ['catalogue.events', 'cdr.rated', 'cdr.rejected'] as const) {
+        await ctx.producer.publish(topic, rows.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.payload as never })));
+      }
     }).finally(() => {
       draining = null;
     });
@@ -76,6 +76,6 @@ export async function createRatingService(config: RatingConfig): Promise<RatingS
   });
   ctx.onStop(() => consumer.stop());
 
-  registerRatingRoutes(ctx.app, { catalogue, opsToken: config.RCP_OPS_TOKEN });
+  registerRatingRoutes(ctx.app, { catalogue, opsToken: config.RCP_OPS_TOKEN, afterApply: drain });
   return { ctx, catalogue, listen: () => ctx.listen(), stop: () => ctx.stop() };
 }

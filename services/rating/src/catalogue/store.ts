@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { CatalogueEventV1 } from '@rcp/contracts';
+import { enqueueOutbox, inTransaction } from '@rcp/db';
 import { parse as parseYaml } from 'yaml';
 import { parseCatalogue, type Catalogue } from '@rcp/domain';
 
@@ -30,14 +32,24 @@ export class CatalogueStore {
     if (rows[0]) this.current = { revision: rows[0].revision, catalogue: parseCatalogue(rows[0].document) };
   }
 
-  /** Validates and stores a catalogue; throws CatalogueValidationError naming every problem. */
+  /**
+   * Validates and stores a catalogue, and queues it for catalogue.events in the same transaction so the
+   * services that price from it follow; throws CatalogueValidationError naming every problem.
+   */
   async apply(input: unknown, appliedBy: string): Promise<{ revision: number; catalogue: Catalogue }> {
     const catalogue = parseCatalogue(input);
-    const { rows } = await this.pool.query<{ revision: number }>(
-      `insert into rating.catalogue_documents (catalogue_id, document, applied_by) values ($1, $2, $3) returning revision`,
-      [catalogue.catalogue ?? 'catalogue', JSON.stringify(input), appliedBy],
-    );
-    this.current = { revision: rows[0]!.revision, catalogue };
+    const catalogueId = catalogue.catalogue ?? 'catalogue';
+    const revision = await inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ revision: number; applied_at: string }>(
+        `insert into rating.catalogue_documents (catalogue_id, document, applied_by) values ($1, $2, $3) returning revision, applied_at::text`,
+        [catalogueId, JSON.stringify(input), appliedBy],
+      );
+      const row = rows[0]!;
+      const event: CatalogueEventV1 = { v: 1, type: 'catalogue.applied', catalogueId, revision: row.revision, document: input, appliedAt: new Date(row.applied_at).toISOString() };
+      await enqueueOutbox(client, 'rating', [{ topic: 'catalogue.events', key: catalogueId, payload: event }]);
+      return row.revision;
+    });
+    this.current = { revision, catalogue };
     return this.current;
   }
 }

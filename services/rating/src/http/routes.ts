@@ -4,7 +4,7 @@ import { CatalogueValidationError } from '@rcp/domain';
 import { parse as parseYaml } from 'yaml';
 import type { CatalogueStore } from '../catalogue/store.js';
 
-export function registerRatingRoutes(app: FastifyInstance, deps: { catalogue: CatalogueStore; opsToken: string }): void {
+export function registerRatingRoutes(app: FastifyInstance, deps: { catalogue: CatalogueStore; opsToken: string; afterApply: () => Promise<unknown> }): void {
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, parseYaml(body as string));
@@ -25,6 +25,7 @@ export function registerRatingRoutes(app: FastifyInstance, deps: { catalogue: Ca
       if (!isOps(req)) return reply.code(401).send({ error: 'unauthorized', message: 'applying a catalogue needs the ops bearer token' });
       try {
         const applied = await deps.catalogue.apply(req.body, 'http');
+        await deps.afterApply();
         return reply.code(201).send({ revision: applied.revision, catalogue: applied.catalogue.catalogue, versions: applied.catalogue.versions.map((v) => ({ version: v.version, effectiveFrom: v.effectiveFrom })) });
       } catch (err) {
         if (err instanceof CatalogueValidationError) return reply.code(422).send({ error: err.code, issues: err.issues });
