@@ -13,13 +13,15 @@ const ALICE = prepaidAccount('ACC-ALICE', '390611110001');
 const DUPE = prepaidAccount('ACC-DUPE', '390611110002');
 const MIXED = prepaidAccount('ACC-MIXED', '390611110003');
 const CRASH = prepaidAccount('ACC-CRASH', '390611110004');
+const GRACE = prepaidAccount('ACC-GRACE', '390611110005');
 
 beforeAll(async () => {
   platform = await startE2ePlatform('road');
   await platform.applyCatalogue(SIMPLE_CATALOGUE);
-  await platform.provision([ALICE, DUPE, MIXED, CRASH]);
+  await platform.provision([ALICE, DUPE, MIXED, CRASH, GRACE]);
   for (const a of [ALICE, DUPE, MIXED]) await platform.topUp(a.accountId, '10.00', `initial-${a.accountId}`);
   await platform.topUp(CRASH.accountId, '100.00', 'initial-crash');
+  await platform.topUp(GRACE.accountId, '10.00', 'initial-grace');
 });
 
 afterAll(async () => {
@@ -125,5 +127,18 @@ describe('the road from switch to invoice', () => {
     const balance = (await platform.balance(CRASH.accountId)).body;
     expectAmount(balance.balance, '52.00');
     expectAmount(balance.ledgerSum, '52.00');
+  });
+
+  it('stops a service gracefully on SIGTERM (exit 0) and it resumes where it left off', async () => {
+    const first = Array.from({ length: 30 }, (_, i) => voiceCdr(`grace-${i}`, '390611110005', 30, { day: 2, minute: i }));
+    expect((await platform.postCdrs(first)).body.accepted).toBe(30);
+    const charging = platform.launcher.get('charging').process;
+    await platform.launcher.stop('charging', 'SIGTERM');
+    expect(charging.exitCode).toBe(0);
+    const second = Array.from({ length: 30 }, (_, i) => voiceCdr(`grace-${30 + i}`, '390611110005', 30, { day: 3, minute: i }));
+    expect((await platform.postCdrs(second)).body.accepted).toBe(30);
+    await platform.launcher.start('charging');
+    const charges = await platform.ratedEntries(GRACE.accountId, 60);
+    expectAmount(sum(charges.map((c) => c.amount)), '-6.00'); // 60 x 0.10
   });
 });
