@@ -1,15 +1,65 @@
-import type { AccountUpserted } from '@rcp/contracts';
-import type { LineProfile } from '@rcp/domain';
+import type { AccountUpserted, LineOfferPeriod, Service } from '@rcp/contracts';
+import type { LineProfile, OverageSetting } from '@rcp/domain';
 
-/** What the rating engine needs to know about a line, from the account as account.events has it. */
-export function lineProfileOf(account: AccountUpserted, line: AccountUpserted['lines'][number]): LineProfile {
+type Account = AccountUpserted;
+type Line = AccountUpserted['lines'][number];
+
+/** The event being rated, when the caller has it: it picks the package in force and the service's overage. */
+export type RatedEventRef = { startTime: string; service: Service };
+
+/**
+ * What the rating engine needs to know about a line, from the account as account.events has it.
+ *
+ * The offer is the one the line's package history (`offerPeriods`) has in force at the event's start, so a
+ * late CDR from before a package change is rated with the package it was made under, and the overage
+ * setting is the customer's for the event's service. Without the event (callers that do not pass it yet):
+ * the package in force now, and the customer's voice overage (the calling minutes seed 001 is about).
+ */
+export function lineProfileOf(account: Account, line: Line, event?: RatedEventRef): LineProfile {
+  const period = offerPeriodAt(line, event?.startTime ?? new Date().toISOString());
   return {
-    offerId: line.offerId,
+    offerId: period?.offerId ?? line.offerId,
     partnerId: account.partnerId,
     timeZone: account.timezone,
     countryCode: account.country,
-    subscriptionStart: line.activeFrom.slice(0, 10),
+    // Allowances of the first cycle on an offer are prorated from the day the line went onto it.
+    subscriptionStart: period ? localDate(offerSince(line, period), account.timezone) : line.activeFrom.slice(0, 10),
     cycleAnchorDay: account.billing.anchorDay,
     cugs: line.closedUserGroups,
+    overage: overageOf(account, event?.service ?? 'voice'),
   };
+}
+
+/** The customer's overage for a service: a target (on), none (off), or no entry (the offer decides). */
+export function overageOf(account: Account, service: Service): OverageSetting | null {
+  const entry = account.overage?.find((o) => o.service === service);
+  if (!entry) return null;
+  return entry.target === null ? { enabled: false, target: null } : { enabled: true, target: entry.target };
+}
+
+function offerPeriodAt(line: Line, at: string): LineOfferPeriod | undefined {
+  const periods = line.offerPeriods;
+  if (!periods || periods.length === 0) return undefined;
+  const ms = Date.parse(at);
+  // Before the first period (a CDR older than the line): the first package is the best account of it.
+  let found = periods[0];
+  for (const p of periods) if (Date.parse(p.from) <= ms) found = p;
+  return found;
+}
+
+/** When the line went onto the period's offer: a channels-only modify does not restart the offer. */
+function offerSince(line: Line, period: LineOfferPeriod): string {
+  const periods = line.offerPeriods!;
+  let i = periods.indexOf(period);
+  while (i > 0 && periods[i - 1]!.offerId === period.offerId && periods[i - 1]!.to === periods[i]!.from) i--;
+  return periods[i]!.from;
+}
+
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date (YYYY-MM-DD) of an instant in a time zone. */
+function localDate(instant: string, timeZone: string): string {
+  let f = dateFormats.get(timeZone);
+  if (!f) dateFormats.set(timeZone, (f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })));
+  return f.format(new Date(instant));
 }

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { cdrKey, type AccountUpserted, type CdrRatedV1, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
+import { cdrKey, type AccountUpserted, type CdrRawV1 } from '@rcp/contracts';
 import { enqueueOutbox, inTransaction } from '@rcp/db';
-import { catalogueVersionAt, periodAt, rateCdr, type RatingState } from '@rcp/domain';
+import type { RatingState } from '@rcp/domain';
 import type { CatalogueStore } from '../catalogue/store.js';
-import { lineProfileOf } from './line-profile.js';
+import { LineStates, rateSequence } from './rate-sequence.js';
 
 export type RatingDeps = {
   pool: pg.Pool;
@@ -14,8 +14,6 @@ export type RatingDeps = {
   logger: Logger;
   now?: () => Date;
 };
-
-type Outcome = { kind: 'rated'; message: CdrRatedV1 } | { kind: 'rejected'; message: CdrRejectedV1 };
 
 /** How far back a line's stored state can matter to a CDR: a rollover chain reaches at most this far. */
 const STATE_LOOKBACK_DAYS = 400;
@@ -28,12 +26,10 @@ const STATE_LOOKBACK_DAYS = 400;
  * outbox still holds what must be published.
  */
 export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ rated: number; rejected: number; skipped: number }> {
-  const catalogue = deps.catalogue.catalogue;
   const now = (deps.now?.() ?? new Date()).toISOString();
   return inTransaction(deps.pool, async (client) => {
-    const ids = cdrs.map(cdrKey);
     const seen = new Set(
-      (await client.query<{ rated_id: string }>(`select rated_id from rating.rated_events where rated_id = any($1)`, [ids])).rows.map((r) => r.rated_id),
+      (await client.query<{ rated_id: string }>(`select rated_id from rating.rated_events where rated_id = any($1)`, [cdrs.map(cdrKey)])).rows.map((r) => r.rated_id),
     );
     const fresh: CdrRawV1[] = [];
     for (const cdr of cdrs) {
@@ -45,133 +41,51 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ r
     if (fresh.length === 0) return { rated: 0, rejected: 0, skipped: cdrs.length };
 
     const states = await loadStates(client, fresh);
-    const touched = new Map<string, RatingState & { lineId: string }>();
-    const outcomes: { cdr: CdrRawV1; outcome: Outcome }[] = [];
-
-    for (const cdr of fresh) {
-      const reject = (reason: Reason): Outcome => ({
-        kind: 'rejected',
-        message: { v: 1, rejectionId: `rating:${cdrKey(cdr)}`, stage: 'rating', source: cdr.source, recordId: cdr.recordId, accountId: cdr.accountId, reasons: [reason], original: cdr, rejectedAt: now },
-      });
-      const account = await deps.account(cdr.accountId);
-      const line = account?.lines.find((l) => l.lineId === cdr.lineId);
-      if (!account || !line) {
-        outcomes.push({ cdr, outcome: reject({ code: 'unknown_account', message: `rating knows no line ${cdr.lineId} on account ${cdr.accountId}` }) });
-        continue;
-      }
-      const version = catalogue ? catalogueVersionAt(catalogue, cdr.startTime) : undefined;
-      if (!version) {
-        outcomes.push({ cdr, outcome: reject({ code: 'no_catalogue_version', message: `no catalogue version is in force at ${cdr.startTime}` }) });
-        continue;
-      }
-      const profile = lineProfileOf(account, line);
-      let periodKey: string;
-      try {
-        periodKey = periodAt(profile, cdr.startTime).periodKey;
-      } catch (err) {
-        outcomes.push({ cdr, outcome: reject({ code: 'invalid_start_time', message: (err as Error).message }) });
-        continue;
-      }
-      const state = stateFor(states, touched, cdr.lineId, periodKey);
-      const result = rateCdr(
-        { source: cdr.source, recordId: cdr.recordId, accountId: cdr.accountId, lineId: cdr.lineId, service: cdr.service, direction: cdr.direction, callingNumber: cdr.callingNumber, calledNumber: cdr.calledNumber, startTime: cdr.startTime, billableUnits: cdr.billableUnits, disposition: cdr.disposition },
-        { version, line: profile, state },
-      );
-      if (result.kind === 'rejected') {
-        outcomes.push({ cdr, outcome: reject({ code: result.code, message: result.message }) });
-        continue;
-      }
-      touched.set(`${cdr.lineId}\u0000${result.state.periodKey}`, { ...result.state, lineId: cdr.lineId });
-      const c = result.charge;
-      outcomes.push({
-        cdr,
-        outcome: {
-          kind: 'rated',
-          message: {
-            v: 1,
-            ratedId: cdrKey(cdr),
-            revision: 0,
-            source: cdr.source,
-            recordId: cdr.recordId,
-            accountId: cdr.accountId,
-            lineId: cdr.lineId,
-            service: cdr.service,
-            startTime: cdr.startTime,
-            periodKey: result.state.periodKey,
-            periodEnd: result.state.periodEnd,
-            billedUnits: c.billedUnits,
-            deniedUnits: c.denied?.units ?? 0,
-            retail: c.retail,
-            wholesale: c.wholesale,
-            explanation: { ...c.explanation, destination: c.explanation.destination ?? undefined },
-            ratedAt: now,
-          },
-        },
-      });
-    }
+    const outcomes = await rateSequence(fresh, { catalogue: deps.catalogue.catalogue, account: deps.account, states, now });
 
     await client.query(
       `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, message)
        select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[])`,
       [
-        outcomes.map((o) => cdrKey(o.cdr)),
+        fresh.map(cdrKey),
         outcomes.map(() => 0),
-        outcomes.map((o) => o.outcome.kind),
-        outcomes.map((o) => o.cdr.accountId),
-        outcomes.map((o) => o.cdr.lineId),
-        outcomes.map((o) => (o.outcome.kind === 'rated' ? o.outcome.message.periodKey : null)),
-        outcomes.map((o) => o.cdr.startTime),
-        outcomes.map((o) => JSON.stringify(o.outcome.message)),
+        outcomes.map((o) => o.kind),
+        fresh.map((c) => c.accountId),
+        fresh.map((c) => c.lineId),
+        outcomes.map((o) => (o.kind === 'rated' ? o.message.periodKey : null)),
+        fresh.map((c) => c.startTime),
+        outcomes.map((o) => JSON.stringify(o.message)),
       ],
     );
-    if (touched.size > 0) {
-      const rows = [...touched.values()];
+    const dirty = states.dirty;
+    if (dirty.length > 0) {
       await client.query(
         `insert into rating.line_states (line_id, period_key, state)
          select * from unnest($1::text[], $2::text[], $3::jsonb[])
          on conflict (line_id, period_key) do update set state = excluded.state, updated_at = now()`,
-        [rows.map((r) => r.lineId), rows.map((r) => r.periodKey), rows.map(({ lineId: _l, ...s }) => JSON.stringify(s))],
+        [dirty.map((d) => d.lineId), dirty.map((d) => d.state.periodKey), dirty.map((d) => JSON.stringify(d.state))],
       );
     }
     await enqueueOutbox(
       client,
       'rating',
-      outcomes.map((o) => ({ topic: o.outcome.kind === 'rated' ? 'cdr.rated' : 'cdr.rejected', key: o.cdr.accountId, payload: o.outcome.message })),
+      outcomes.map((o, i) => ({ topic: o.kind === 'rated' ? 'cdr.rated' : 'cdr.rejected', key: fresh[i]!.accountId, payload: o.message })),
     );
-    const rated = outcomes.filter((o) => o.outcome.kind === 'rated').length;
+    const rated = outcomes.filter((o) => o.kind === 'rated').length;
     return { rated, rejected: outcomes.length - rated, skipped: cdrs.length - fresh.length };
   });
 }
 
-type StoredStates = Map<string, { periodKey: string; state: RatingState }[]>;
-
-/** The stored states of the batch's lines that can matter to it, oldest period first per line. */
-async function loadStates(client: pg.PoolClient, cdrs: CdrRawV1[]): Promise<StoredStates> {
+/** The stored states of the batch's lines that can matter to it. */
+async function loadStates(client: pg.PoolClient, cdrs: CdrRawV1[]): Promise<LineStates> {
   const lines = [...new Set(cdrs.map((c) => c.lineId))];
   const earliest = cdrs.reduce((min, c) => (c.startTime < min ? c.startTime : min), cdrs[0]!.startTime);
   const since = new Date(Date.parse(earliest) - STATE_LOOKBACK_DAYS * 86_400_000).toISOString().slice(0, 10);
-  const { rows } = await client.query<{ line_id: string; period_key: string; state: RatingState }>(
-    `select line_id, period_key, state from rating.line_states where line_id = any($1) and period_key >= $2 order by line_id, period_key`,
+  const { rows } = await client.query<{ line_id: string; state: RatingState }>(
+    `select line_id, state from rating.line_states where line_id = any($1) and period_key >= $2`,
     [lines, since],
   );
-  const byLine: StoredStates = new Map();
-  for (const r of rows) {
-    const list = byLine.get(r.line_id) ?? [];
-    list.push({ periodKey: r.period_key, state: r.state });
-    byLine.set(r.line_id, list);
-  }
-  return byLine;
-}
-
-/** The line's state for the period, else its latest earlier one (the engine rolls it forward), else none. */
-function stateFor(stored: StoredStates, touched: Map<string, RatingState & { lineId: string }>, lineId: string, periodKey: string): RatingState | null {
-  const own = touched.get(`${lineId}\u0000${periodKey}`);
-  if (own) return own;
-  let best: RatingState | null = null;
-  for (const [key, t] of touched) if (key.startsWith(`${lineId}\u0000`) && t.periodKey < periodKey && (!best || t.periodKey > best.periodKey)) best = t;
-  for (const s of stored.get(lineId) ?? []) {
-    if (s.periodKey === periodKey) return s.state;
-    if (s.periodKey < periodKey && (!best || s.periodKey > best.periodKey)) best = s.state;
-  }
-  return best;
+  const states = new LineStates();
+  for (const r of rows) states.load(r.line_id, r.state);
+  return states;
 }

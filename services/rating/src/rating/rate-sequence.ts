@@ -1,0 +1,113 @@
+import { cdrKey, type AccountUpserted, type CdrRatedV1, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
+import { catalogueVersionAt, periodAt, rateCdr, type Catalogue, type RatingState } from '@rcp/domain';
+import { lineProfileOf } from './line-profile.js';
+
+export type RatingOutcomeMessage = { kind: 'rated'; message: CdrRatedV1 } | { kind: 'rejected'; message: CdrRejectedV1 };
+
+/**
+ * Lines' bucket and discount counters by period. `stateFor` gives the state of the CDR's period, else the
+ * line's latest earlier one (the engine rolls it forward), else null.
+ */
+export class LineStates {
+  private readonly byLine = new Map<string, Map<string, RatingState>>();
+  private readonly changed = new Map<string, { lineId: string; state: RatingState }>();
+
+  load(lineId: string, state: RatingState): void {
+    this.periods(lineId).set(state.periodKey, state);
+  }
+
+  stateFor(lineId: string, periodKey: string): RatingState | null {
+    const periods = this.byLine.get(lineId);
+    if (!periods) return null;
+    const own = periods.get(periodKey);
+    if (own) return own;
+    let best: RatingState | null = null;
+    for (const [key, s] of periods) if (key < periodKey && (!best || key > best.periodKey)) best = s;
+    return best;
+  }
+
+  put(lineId: string, state: RatingState): void {
+    this.periods(lineId).set(state.periodKey, state);
+    this.changed.set(`${lineId}\u0000${state.periodKey}`, { lineId, state });
+  }
+
+  /** The states moved since loading, to be stored. */
+  get dirty(): { lineId: string; state: RatingState }[] {
+    return [...this.changed.values()];
+  }
+
+  private periods(lineId: string): Map<string, RatingState> {
+    let p = this.byLine.get(lineId);
+    if (!p) this.byLine.set(lineId, (p = new Map()));
+    return p;
+  }
+}
+
+/**
+ * Rates CDRs in the order given (one account's start-time order), moving the lines' counters as it goes.
+ * Pure of storage: the rating service persists what it returns, offline rating prints it.
+ */
+export async function rateSequence(
+  cdrs: CdrRawV1[],
+  deps: { catalogue: Catalogue | null; account: (accountId: string) => AccountUpserted | undefined | Promise<AccountUpserted | undefined>; states: LineStates; now: string; revision?: number },
+): Promise<RatingOutcomeMessage[]> {
+  const outcomes: RatingOutcomeMessage[] = [];
+  for (const cdr of cdrs) {
+    const reject = (reason: Reason): RatingOutcomeMessage => ({
+      kind: 'rejected',
+      message: { v: 1, rejectionId: `rating:${cdrKey(cdr)}`, stage: 'rating', source: cdr.source, recordId: cdr.recordId, accountId: cdr.accountId, reasons: [reason], original: cdr, rejectedAt: deps.now },
+    });
+    const account = await deps.account(cdr.accountId);
+    const line = account?.lines.find((l) => l.lineId === cdr.lineId);
+    if (!account || !line) {
+      outcomes.push(reject({ code: 'unknown_account', message: `rating knows no line ${cdr.lineId} on account ${cdr.accountId}` }));
+      continue;
+    }
+    const version = deps.catalogue ? catalogueVersionAt(deps.catalogue, cdr.startTime) : undefined;
+    if (!version) {
+      outcomes.push(reject({ code: 'no_catalogue_version', message: `no catalogue version is in force at ${cdr.startTime}` }));
+      continue;
+    }
+    const profile = lineProfileOf(account, line);
+    let periodKey: string;
+    try {
+      periodKey = periodAt(profile, cdr.startTime).periodKey;
+    } catch (err) {
+      outcomes.push(reject({ code: 'invalid_start_time', message: (err as Error).message }));
+      continue;
+    }
+    const result = rateCdr(
+      { source: cdr.source, recordId: cdr.recordId, accountId: cdr.accountId, lineId: cdr.lineId, service: cdr.service, direction: cdr.direction, callingNumber: cdr.callingNumber, calledNumber: cdr.calledNumber, startTime: cdr.startTime, billableUnits: cdr.billableUnits, disposition: cdr.disposition },
+      { version, line: profile, state: deps.states.stateFor(cdr.lineId, periodKey) },
+    );
+    if (result.kind === 'rejected') {
+      outcomes.push(reject({ code: result.code, message: result.message }));
+      continue;
+    }
+    deps.states.put(cdr.lineId, result.state);
+    const c = result.charge;
+    outcomes.push({
+      kind: 'rated',
+      message: {
+        v: 1,
+        ratedId: cdrKey(cdr),
+        revision: deps.revision ?? 0,
+        source: cdr.source,
+        recordId: cdr.recordId,
+        accountId: cdr.accountId,
+        lineId: cdr.lineId,
+        service: cdr.service,
+        startTime: cdr.startTime,
+        periodKey: result.state.periodKey,
+        periodEnd: result.state.periodEnd,
+        billedUnits: c.billedUnits,
+        deniedUnits: c.denied?.units ?? 0,
+        retail: c.retail,
+        wholesale: c.wholesale,
+        explanation: { ...c.explanation, destination: c.explanation.destination ?? undefined },
+        ratedAt: deps.now,
+      },
+    });
+  }
+  return outcomes;
+}
