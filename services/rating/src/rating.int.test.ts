@@ -1,0 +1,112 @@
+// The rating service on real Kafka and PostgreSQL: buckets carried from CDR to CDR in the database, a
+// CDR delivered twice rated once, a redelivered batch (crash before the offset commit) changing nothing,
+// rejections with their reason, and catalogues applied over HTTP and published on catalogue.events.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountUpserted, CdrRatedV1, CdrRawV1, CdrRejectedV1 } from '@rcp/contracts';
+import { createScratchDatabase } from '@rcp/db';
+import { ContractProducer, createKafka, ensureTopics, physicalTopic } from '@rcp/kafka';
+import { createLogger } from '@rcp/runtime';
+import { loadRatingConfig } from './config.js';
+import { rateBatch } from './rating/rate-batch.js';
+import { createRatingService, type RatingService } from './service.js';
+
+const TOKEN = 'rating-test-token-0123456789';
+const logger = createLogger('rating-test', 'error');
+const kafka = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '').split(','), clientId: 'rating-test', logger });
+const prefix = `rt-${randomBytes(4).toString('hex')}`;
+const accounts = JSON.parse(readFileSync(fileURLToPath(new URL('../test/fixtures/accounts.json', import.meta.url)), 'utf8')) as AccountUpserted[];
+const catalogueYaml = readFileSync(fileURLToPath(new URL('../../../packages/domain/examples/catalogue.sample.yaml', import.meta.url)), 'utf8');
+
+let service: RatingService;
+let url: string;
+let drop: () => Promise<void>;
+let producer: ContractProducer;
+
+function raw(recordId: string, accountId: string, lineId: string, from: string, to: string, start: string, seconds: number): CdrRawV1 {
+  return { v: 1, source: 'pbx', recordId, accountId, lineId, service: 'voice', direction: 'outbound', callingNumber: from, calledNumber: to, startTime: start, answerTime: null, endTime: null, billableUnits: seconds, disposition: 'answered', format: 'json', receivedAt: '2026-10-05T00:00:00Z' };
+}
+
+async function read<T>(topic: string, until: (m: T[]) => boolean): Promise<T[]> {
+  const consumer = kafka.consumer({ groupId: `${prefix}.r.${randomBytes(3).toString('hex')}`, maxWaitTimeInMs: 100 });
+  const seen: T[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: physicalTopic(prefix, topic), fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, 30_000);
+    void consumer.run({ eachMessage: async ({ message }) => {
+      seen.push(JSON.parse(message.value!.toString()) as T);
+      if (until(seen)) { clearTimeout(t); resolve(); }
+    } });
+  });
+  await consumer.disconnect();
+  return seen;
+}
+
+beforeAll(async () => {
+  const db = await createScratchDatabase(process.env.DATABASE_URL!, 'rating');
+  drop = db.drop;
+  await ensureTopics(kafka, prefix);
+  producer = new ContractProducer(kafka, prefix, logger);
+  await producer.connect();
+  await producer.publish('account.events', accounts.map((a) => ({ key: a.accountId, value: a })));
+  service = await createRatingService(loadRatingConfig({ KAFKA_BROKERS: process.env.KAFKA_BROKERS, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'error', RCP_TOPIC_PREFIX: prefix, RCP_OPS_TOKEN: TOKEN }));
+  url = await service.listen();
+});
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await service?.stop();
+  await drop?.();
+});
+
+const put = (body: string, token?: string) =>
+  fetch(`${url}/v1/catalogue`, { method: 'PUT', headers: { 'content-type': 'application/yaml', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+
+describe('rating service', () => {
+  it('applies a catalogue only with the ops token, refuses a broken one with exact paths, and publishes it', async () => {
+    expect((await put(catalogueYaml)).status).toBe(401);
+    const broken = await put(catalogueYaml.replace('pricePerMinute: "0.0250"', 'pricePerMinute: "-1"'), TOKEN);
+    expect(broken.status).toBe(422);
+    expect(JSON.stringify(await broken.json())).toContain('versions[0].priceLists[0].rates[0].pricePerMinute');
+    const applied = await put(catalogueYaml, TOKEN);
+    expect(applied.status).toBe(201);
+    const events = await read<{ catalogueId: string; revision: number }>('catalogue.events', (m) => m.length >= 1);
+    expect(events[0]).toMatchObject({ catalogueId: 'demo-voip-it', revision: 1 });
+  });
+
+  it('carries a bucket from CDR to CDR and splits the call that exhausts it', async () => {
+    await producer.publish('cdr.raw', [
+      { key: 'ACC-BIANCHI', value: raw('b1', 'ACC-BIANCHI', 'L-BIANCHI', '390287654321', '390611112222', '2026-10-02T09:00:00+02:00', 59_400) },
+      { key: 'ACC-BIANCHI', value: raw('b2', 'ACC-BIANCHI', 'L-BIANCHI', '390287654321', '390611112222', '2026-10-03T09:00:00+02:00', 610) },
+    ]);
+    const rated = await read<CdrRatedV1>('cdr.rated', (m) => m.filter((r) => r.accountId === 'ACC-BIANCHI').length >= 2);
+    const b2 = rated.find((r) => r.recordId === 'b2')!;
+    expect(b2.billedUnits).toBe(612);
+    expect(b2.retail.amount).toBe('0.0030');
+    expect(b2.explanation.bucketDraws).toEqual([{ basket: 'national', units: 600, remainingAfter: 0 }]);
+    const { rows } = await service.ctx.pool.query(`select state from rating.line_states where line_id = 'L-BIANCHI'`);
+    expect(rows[0].state.buckets.national.remaining).toBe(0);
+  });
+
+  it('rates a CDR delivered twice once, and a redelivered batch changes nothing', async () => {
+    const cdr = raw('r1', 'ACC-ROSSI', 'L-ROSSI', '390612345678', '393471234567', '2026-10-05T10:00:00+02:00', 61);
+    await producer.publish('cdr.raw', [{ key: 'ACC-ROSSI', value: cdr }, { key: 'ACC-ROSSI', value: cdr }]);
+    await read<CdrRatedV1>('cdr.rated', (m) => m.some((r) => r.recordId === 'r1'));
+    // As if the service had crashed after its commit and before Kafka's offset commit: the same batch again.
+    const again = await rateBatch({ pool: service.ctx.pool, catalogue: service.catalogue, logger, account: async () => accounts[0] }, [cdr]);
+    expect(again).toEqual({ rated: 0, rejected: 0, skipped: 1 });
+    const { rows } = await service.ctx.pool.query(`select count(*)::int as n from rating.rated_events where rated_id = 'pbx/r1'`);
+    expect(rows[0].n).toBe(1);
+    const rated = await read<CdrRatedV1>('cdr.rated', (m) => m.some((r) => r.recordId === 'r1'));
+    expect(rated.filter((r) => r.recordId === 'r1').map((r) => r.retail.amount)).toEqual(['0.1335']);
+  });
+
+  it('sends a CDR to an unknown destination to cdr.rejected with that reason', async () => {
+    await producer.publish('cdr.raw', [{ key: 'ACC-ROSSI', value: raw('x1', 'ACC-ROSSI', 'L-ROSSI', '390612345678', '881234', '2026-10-05T11:00:00+02:00', 60) }]);
+    const rejected = await read<CdrRejectedV1>('cdr.rejected', (m) => m.some((r) => r.recordId === 'x1'));
+    expect(rejected.find((r) => r.recordId === 'x1')).toMatchObject({ stage: 'rating', reasons: [{ code: 'unknown_destination' }] });
+  });
+});
