@@ -47,5 +47,13 @@ export const CdrRatedV1 = z.object({
   wholesale: PricedAmount,
   explanation: RatingExplanation,
   ratedAt: IsoInstant,
+  /**
+   * On a re-rating (revision > 0): the amounts of the revision this one replaces, so that consumers post
+   * the difference and never a second full charge. Null on a first rating.
+   */
+  previous: z
+    .object({ revision: z.number().int().min(0), billedUnits: z.number().int().min(0), retail: PricedAmount, wholesale: PricedAmount })
+    .nullable()
+    .default(null),
 });
 export type CdrRatedV1 = z.infer<typeof CdrRatedV1>;

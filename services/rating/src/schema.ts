@@ -27,6 +27,8 @@ export const ratedEvents = rating.table(
     periodKey: text('period_key'),
     startTime: timestamp('start_time', { withTimezone: true, mode: 'string' }).notNull(),
     message: jsonb('message').notNull(),
+    /** The CDR as rating received it: what a replay re-rates. */
+    cdr: jsonb('cdr').notNull(),
     ratedAt: timestamp('rated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [index('rated_events_account_period').on(t.accountId, t.periodKey, t.startTime)],

@@ -44,8 +44,8 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ r
     const outcomes = await rateSequence(fresh, { catalogue: deps.catalogue.catalogue, account: deps.account, states, now });
 
     await client.query(
-      `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, message)
-       select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[])`,
+      `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, message, cdr)
+       select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::jsonb[])`,
       [
         fresh.map(cdrKey),
         outcomes.map(() => 0),
@@ -55,6 +55,7 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ r
         outcomes.map((o) => (o.kind === 'rated' ? o.message.periodKey : null)),
         fresh.map((c) => c.startTime),
         outcomes.map((o) => JSON.stringify(o.message)),
+        fresh.map((c) => JSON.stringify(c)),
       ],
     );
     const dirty = states.dirty;

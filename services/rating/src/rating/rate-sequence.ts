@@ -106,6 +106,7 @@ export async function rateSequence(
         wholesale: c.wholesale,
         explanation: { ...c.explanation, destination: c.explanation.destination ?? undefined },
         ratedAt: deps.now,
+        previous: null,
       },
     });
   }

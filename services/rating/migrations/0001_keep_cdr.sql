@@ -1,0 +1,1 @@
+ALTER TABLE "rating"."rated_events" ADD COLUMN "cdr" jsonb NOT NULL;
