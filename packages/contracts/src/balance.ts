@@ -19,6 +19,8 @@ export const BalanceEventV1 = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('low_balance'), threshold: DecimalString }),
   z.object({ ...base, type: z.literal('exhausted') }),
   z.object({ ...base, type: z.literal('switched_to_postpaid'), creditLimit: DecimalString }),
+  /** An account in postpaid fallback that has prepaid credit again (a top-up covered its postpaid usage). */
+  z.object({ ...base, type: z.literal('switched_to_prepaid') }),
   z.object({ ...base, type: z.literal('blocked'), reason: z.string() }),
   z.object({ ...base, type: z.literal('unblocked'), reason: z.string() }),
 ]);
