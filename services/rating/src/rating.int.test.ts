@@ -11,6 +11,8 @@ import { ContractProducer, createKafka, ensureTopics, physicalTopic } from '@rcp
 import { createLogger } from '@rcp/runtime';
 import { loadRatingConfig } from './config.js';
 import { rateBatch } from './rating/rate-batch.js';
+import { replayPeriod } from './replay/replay.js';
+import { readCatalogueText } from './catalogue/store.js';
 import { createRatingService, type RatingService } from './service.js';
 
 const TOKEN = 'rating-test-token-0123456789';
@@ -110,3 +112,42 @@ describe('rating service', () => {
     expect(rejected.find((r) => r.recordId === 'x1')).toMatchObject({ stage: 'rating', reasons: [{ code: 'unknown_destination' }] });
   });
 });
+
+describe('replaying a period', () => {
+  const accountOf = (id: string) => accounts.find((a) => a.accountId === id);
+
+  it('changes nothing when the catalogue is unchanged', async () => {
+    const report = await replayPeriod(service.ctx.pool, { catalogue: service.catalogue.catalogue!, account: accountOf }, { periodKey: '2026-10-01', dryRun: false });
+    expect(report.cdrs).toBeGreaterThanOrEqual(4);
+    expect(report.changed).toBe(0);
+    for (const a of report.accounts) expect([a.retailDelta, a.wholesaleDelta]).toEqual(['0', '0']);
+  });
+
+  it('after a tariff fix, a dry run reports the differences and changes nothing; the replay emits corrections once', async () => {
+    // The fix: Italy mobile on the reseller's list was 0.0850/min, it should have been 0.0800.
+    const fixed = readCatalogueText(catalogueYaml.replace('{ destination: IT_MOBILE, pricePerMinute: "0.0850", connectFee: "0.0400" }', '{ destination: IT_MOBILE, pricePerMinute: "0.0800", connectFee: "0.0400" }'));
+    const dry = await replayPeriod(service.ctx.pool, { catalogue: fixed, account: accountOf }, { periodKey: '2026-10-01', accountId: 'ACC-ROSSI', dryRun: true });
+    // r1: 66 s at 0.0800 = 0.0880 + 0.04 = 0.1280, was 0.1335.
+    expect(dry.accounts).toEqual([expect.objectContaining({ accountId: 'ACC-ROSSI', changed: 1, retailDelta: '-0.0055' })]);
+    const unchanged = await service.ctx.pool.query(`select revision from rating.rated_events where rated_id = 'pbx/r1'`);
+    expect(unchanged.rows[0].revision).toBe(0);
+
+    const real = await replayPeriod(service.ctx.pool, { catalogue: fixed, account: accountOf }, { periodKey: '2026-10-01', accountId: 'ACC-ROSSI', dryRun: false });
+    expect(real.changed).toBe(1);
+    const rated = await read<CdrRatedV1>('cdr.rated', (m) => m.some((r) => r.recordId === 'r1' && r.revision === 1));
+    const correction = rated.find((r) => r.recordId === 'r1' && r.revision === 1)!;
+    expect(correction.retail.amount).toBe('0.1280');
+    expect(correction.previous).toMatchObject({ revision: 0, retail: { amount: '0.1335' } });
+
+    const again = await replayPeriod(service.ctx.pool, { catalogue: fixed, account: accountOf }, { periodKey: '2026-10-01', accountId: 'ACC-ROSSI', dryRun: false });
+    expect(again.changed).toBe(0);
+  });
+
+  it('recomputes buckets in the original order', async () => {
+    const report = await replayPeriod(service.ctx.pool, { catalogue: service.catalogue.catalogue!, account: accountOf }, { periodKey: '2026-10-01', accountId: 'ACC-BIANCHI', dryRun: false });
+    expect(report.changed).toBe(0);
+    const { rows } = await service.ctx.pool.query(`select state from rating.line_states where line_id = 'L-BIANCHI' and period_key = '2026-10-01'`);
+    expect(rows[0].state.buckets.national.remaining).toBe(0);
+  });
+});
+

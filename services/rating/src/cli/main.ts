@@ -2,6 +2,7 @@
 //   tsx services/rating/src/cli/main.ts validate CATALOGUE.yaml
 //   tsx services/rating/src/cli/main.ts apply CATALOGUE.yaml --url http://127.0.0.1:8082 [--token T | RCP_OPS_TOKEN]
 //   tsx services/rating/src/cli/main.ts rate --catalogue CATALOGUE.yaml --accounts ACCOUNTS.json [--output table|json|both] CDRS.ndjson
+//   tsx services/rating/src/cli/main.ts replay --period 2026-10-01 [--account ID] [--catalogue-revision N] [--dry-run]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,8 @@ import { parse as parseYaml } from 'yaml';
 import { CatalogueValidationError, type Catalogue } from '@rcp/domain';
 import { readCatalogueText } from '../catalogue/store.js';
 import { rateOffline, readAccounts, readOfflineCdrs, summaryTable } from './offline.js';
+import { baseConfigShape, parseConfig } from '@rcp/runtime';
+import { replayTable, runReplay } from '../replay/replay-command.js';
 
 export const USAGE = `usage:
   rating validate CATALOGUE            check a catalogue file (YAML or JSON); every problem with its path
@@ -16,6 +19,10 @@ export const USAGE = `usage:
   rating rate --catalogue FILE --accounts FILE [--output table|json|both] CDRS.ndjson
                                        rate a CDR file offline (no Kafka, no PostgreSQL) and print the rated
                                        records (json) and a per-account period summary (table)
+  rating replay --period YYYY-MM-DD [--account ID] [--catalogue-revision N] [--dry-run]
+                                       re-rate a billing period in original order; publishes corrections
+                                       (deltas, never a second charge); --dry-run only prints the differences.
+                                       Uses DATABASE_URL, KAFKA_BROKERS and RCP_TOPIC_PREFIX like the service.
 `;
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -37,7 +44,10 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     args = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { url: { type: 'string' }, token: { type: 'string' }, catalogue: { type: 'string' }, accounts: { type: 'string' }, output: { type: 'string', default: 'both' } },
+      options: {
+        url: { type: 'string' }, token: { type: 'string' }, catalogue: { type: 'string' }, accounts: { type: 'string' }, output: { type: 'string', default: 'both' },
+        period: { type: 'string' }, account: { type: 'string' }, 'catalogue-revision': { type: 'string' }, 'dry-run': { type: 'boolean', default: false },
+      },
     });
   } catch (err) {
     io.err(`${(err as Error).message}\n\n${USAGE}`);
@@ -90,6 +100,28 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     if (values.output === 'json') io.out(`${JSON.stringify({ summary })}\n`);
     io.out(`${outcomes.filter((o) => o.kind === 'rated').length} rated, ${outcomes.filter((o) => o.kind === 'rejected').length} rejected by rating, ${problems.length} unreadable lines\n`);
     return problems.length > 0 ? 1 : 0;
+  }
+  if (command === 'replay' && values.period) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.period)) {
+      io.err('--period is the period\'s first day, YYYY-MM-DD\n');
+      return 2;
+    }
+    let env;
+    try {
+      env = parseConfig('rating replay', { KAFKA_BROKERS: baseConfigShape.KAFKA_BROKERS, DATABASE_URL: baseConfigShape.DATABASE_URL, RCP_TOPIC_PREFIX: baseConfigShape.RCP_TOPIC_PREFIX }, env);
+    } catch (err) {
+      io.err(`${(err as Error).message}\n`);
+      return 2;
+    }
+    const revision = values['catalogue-revision'] ? Number(values['catalogue-revision']) : undefined;
+    try {
+      const report = await runReplay({ periodKey: values.period, accountId: values.account, catalogueRevision: revision, dryRun: values['dry-run'] ?? false, env, out: io.out, tty: Boolean(process.stdout.isTTY) });
+      io.out(`${replayTable(report)}\n`);
+      return 0;
+    } catch (err) {
+      io.err(`replay failed: ${(err as Error).message}\n`);
+      return 1;
+    }
   }
   io.err(USAGE);
   return 2;

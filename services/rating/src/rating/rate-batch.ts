@@ -28,6 +28,11 @@ const STATE_LOOKBACK_DAYS = 400;
 export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ rated: number; rejected: number; skipped: number }> {
   const now = (deps.now?.() ?? new Date()).toISOString();
   return inTransaction(deps.pool, async (client) => {
+    // The accounts' locks, in a fixed order: a replay of one of them waits, or makes this batch wait.
+    await client.query(
+      `select pg_advisory_xact_lock(hashtext('rating:account:' || a)) from (select distinct unnest($1::text[]) as a order by 1) s`,
+      [cdrs.map((c) => c.accountId)],
+    );
     const seen = new Set(
       (await client.query<{ rated_id: string }>(`select rated_id from rating.rated_events where rated_id = any($1)`, [cdrs.map(cdrKey)])).rows.map((r) => r.rated_id),
     );

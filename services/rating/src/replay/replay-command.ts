@@ -1,0 +1,97 @@
+import { SingleBar } from 'cli-progress';
+import type { AccountEventV1, AccountUpserted } from '@rcp/contracts';
+import { createPool, drainOutbox } from '@rcp/db';
+import { parseCatalogue } from '@rcp/domain';
+import { ContractProducer, createKafka, TopicTable } from '@rcp/kafka';
+import { createLogger } from '@rcp/runtime';
+import { replayPeriod, type ReplayReport } from './replay.js';
+
+export type ReplayOptions = {
+  periodKey: string;
+  accountId?: string;
+  catalogueRevision?: number;
+  dryRun: boolean;
+  env: { DATABASE_URL: string; KAFKA_BROKERS: string[]; RCP_TOPIC_PREFIX: string };
+  out: (s: string) => void;
+  /** Draw a live progress bar (a terminal); otherwise print a line now and then. */
+  tty: boolean;
+};
+
+/**
+ * The ops replay: connects to rating's database and Kafka like the service does, re-rates the period,
+ * and (unless a dry run) publishes the corrections through rating's outbox.
+ */
+export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
+  const logger = createLogger('rating-replay', 'warn');
+  const pool = createPool(opts.env.DATABASE_URL, { logger, applicationName: 'rating-replay' });
+  const kafka = createKafka({ brokers: opts.env.KAFKA_BROKERS, clientId: 'rcp-rating-replay', logger });
+  const producer = new ContractProducer(kafka, opts.env.RCP_TOPIC_PREFIX, logger);
+  await producer.connect();
+  const accounts = new TopicTable<'account.events', AccountUpserted>({
+    kafka,
+    prefix: opts.env.RCP_TOPIC_PREFIX,
+    topic: 'account.events',
+    service: 'rating-replay',
+    logger,
+    producer,
+    keyOf: (e: AccountEventV1) => e.accountId,
+    reduce: (e: AccountEventV1) => (e.type === 'account.deleted' ? null : e),
+  });
+  try {
+    const doc = await pool.query<{ revision: number; document: unknown }>(
+      `select revision, document from rating.catalogue_documents where ($1::int is null or revision = $1) order by revision desc limit 1`,
+      [opts.catalogueRevision ?? null],
+    );
+    if (!doc.rows[0]) throw new Error(opts.catalogueRevision ? `no catalogue revision ${opts.catalogueRevision}` : 'no catalogue has been applied');
+    const catalogue = parseCatalogue(doc.rows[0].document);
+    await accounts.start();
+    await accounts.ready();
+    opts.out(`replaying period ${opts.periodKey}${opts.accountId ? ` of ${opts.accountId}` : ''} with catalogue revision ${doc.rows[0].revision}${opts.dryRun ? ' (dry run: nothing is changed)' : ''}\n`);
+
+    const bar = opts.tty ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} CDRs | {rate}/s | ETA {eta}s', hideCursor: true }) : null;
+    const started = Date.now();
+    let lastLine = 0;
+    const report = await replayPeriod(
+      pool,
+      {
+        catalogue,
+        account: (id) => accounts.get(id),
+        onProgress: (done, total) => {
+          const rate = Math.round(done / Math.max(0.001, (Date.now() - started) / 1000));
+          if (bar) {
+            if (done === 0 || !bar.getTotal()) bar.start(total, 0, { rate });
+            bar.update(done, { rate });
+          } else if (Date.now() - lastLine > 2000 || done === total) {
+            lastLine = Date.now();
+            const eta = rate > 0 ? Math.round((total - done) / rate) : 0;
+            opts.out(`  ${done}/${total} CDRs, ${rate}/s, ETA ${eta}s\n`);
+          }
+        },
+      },
+      { periodKey: opts.periodKey, accountId: opts.accountId, dryRun: opts.dryRun },
+    );
+    bar?.stop();
+    if (!opts.dryRun) {
+      const published = await drainOutbox(pool, 'rating', async (rows) => {
+        await producer.publish('cdr.rated', rows.filter((r) => r.topic === 'cdr.rated').map((r) => ({ key: r.key, value: r.payload as never })));
+        for (const topic of ['cdr.rejected', 'catalogue.events'] as const) {
+          await producer.publish(topic, rows.filter((r) => r.topic === topic).map((r) => ({ key: r.key, value: r.payload as never })));
+        }
+      });
+      opts.out(`published ${published} corrections\n`);
+    }
+    return report;
+  } finally {
+    await accounts.stop().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await pool.end();
+  }
+}
+
+export function replayTable(report: ReplayReport): string {
+  const header = ['account', 'CDRs', 'changed', 'retail delta', 'wholesale delta'];
+  const rows = report.accounts.map((a) => [a.accountId, String(a.cdrs), String(a.changed), `${a.retailDelta} ${a.currency}`.trim(), `${a.wholesaleDelta} ${a.currency}`.trim()]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt), `${report.cdrs} CDRs re-rated, ${report.changed} changed`].join('\n');
+}
