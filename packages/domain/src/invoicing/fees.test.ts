@@ -97,3 +97,26 @@ describe('line-offer history from account states', () => {
     expect(s).toEqual([seg('big', '2026-11-01', null, 'L1'), seg('payg', '2026-01-01', '2026-10-20', 'L2')]);
   });
 });
+
+describe('line-offer history from published offer periods', () => {
+  it('takes the periods as they are, in the customer zone, merging a channels change on the same offer', () => {
+    const s = foldAccountState([seg('old', '2025-01-01')], {
+      at: '2026-10-20T10:00:00Z',
+      timeZone: 'Europe/Rome',
+      lines: [
+        {
+          lineId: 'L1',
+          offerId: 'big',
+          activeFrom: '2026-09-01',
+          activeTo: null,
+          offerPeriods: [
+            { offerId: 'flat', from: '2026-08-31T22:00:00Z', to: '2026-10-05T22:00:00Z' },
+            { offerId: 'flat', from: '2026-10-05T22:00:00Z', to: '2026-10-10T22:00:00Z' },
+            { offerId: 'big', from: '2026-10-10T22:00:00Z', to: null },
+          ],
+        },
+      ],
+    });
+    expect(s).toEqual([seg('flat', '2026-09-01', '2026-10-11'), seg('big', '2026-10-11')]);
+  });
+});

@@ -19,6 +19,27 @@ export interface LineStateForHistory {
   readonly activeFrom: string;
   /** The first day the line is no longer active (exclusive), or null. */
   readonly activeTo: string | null;
+  /**
+   * The line's offers over time when provisioning publishes them (instants; `to` exclusive, null while open).
+   * When present they are the whole truth for the line and replace what earlier states built.
+   */
+  readonly offerPeriods?: readonly { readonly offerId: string; readonly from: string; readonly to: string | null }[];
+}
+
+/** A line's segments from its published offer periods: dates in the customer's zone, same-offer neighbours merged. */
+function segmentsFromPeriods(line: LineStateForHistory, timeZone: string): LineOfferSegment[] {
+  const out: LineOfferSegment[] = [];
+  const end = line.activeTo === null ? null : localDate(line.activeTo, timeZone);
+  for (const p of [...line.offerPeriods!].sort((a, b) => a.from.localeCompare(b.from))) {
+    const from = localDate(p.from, timeZone);
+    let to = p.to === null ? null : localDate(p.to, timeZone);
+    if (end !== null && (to === null || to > end)) to = end;
+    if (to !== null && to <= from) continue;
+    const last = out[out.length - 1];
+    if (last && last.offerId === p.offerId && last.to === from) out[out.length - 1] = { ...last, to };
+    else out.push({ lineId: line.lineId, offerId: p.offerId, from, to });
+  }
+  return out;
 }
 
 /**
@@ -29,6 +50,7 @@ export interface LineStateForHistory {
  *   the state (`at` in the customer's zone); the old segment ends that day and the new one starts. A change
  *   effective on or before the old segment's start replaces it (that offer was never used).
  * - A line missing from the state ends on the day of the state.
+ * - A line that carries its offer periods (provisioning's history) is taken from them as they are.
  * Folding the same state twice changes nothing.
  */
 export function foldAccountState(
@@ -50,6 +72,10 @@ export function foldAccountState(
     const from = localDate(line.activeFrom, state.timeZone);
     const to = line.activeTo === null ? null : localDate(line.activeTo, state.timeZone);
     if (to !== null && dateDays(to) < dateDays(from)) throw new RangeError(`line ${line.lineId}: activeTo ${to} is before activeFrom ${from}`);
+    if (line.offerPeriods && line.offerPeriods.length > 0) {
+      byLine.set(line.lineId, segmentsFromPeriods(line, state.timeZone));
+      continue;
+    }
     const list = byLine.get(line.lineId) ?? [];
     byLine.set(line.lineId, list);
     const last = list[list.length - 1];
