@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { dec } from '../money.js';
 import { parseBillingConfig, type BillingDiscount } from './config.js';
 import { billingCycleContaining } from './cycle.js';
-import { billingDiscounts, bonusBasisQuantity, discountWindows, freeUnitsValue, preItemise, prorationFactor, type DiscountItem } from './discounts.js';
+import { billingDiscounts, bonusBasisQuantity, discountWindows, freeUnitsValue, preItemise, prorationFactor, type DiscountContext, type DiscountItem } from './discounts.js';
 import type { ChargeType } from './usage.js';
 
 const oct = billingCycleContaining('2026-10-01', 'monthly', 1);
-const ctx = { cycle: oct, serviceRanges: [{ from: '2026-01-01', to: null }] };
+const ctx: DiscountContext = { cycle: oct, serviceRanges: [{ from: '2026-01-01', to: null }] };
 
 /** The discounts of a billing document (validated like ops would apply it). */
 function discounts(...defs: unknown[]): BillingDiscount[] {
