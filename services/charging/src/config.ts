@@ -1,9 +1,37 @@
 import { z } from 'zod';
+import { SwitchConfig } from '@rcp/ingestion';
 import { baseConfigShape, parseConfig } from '@rcp/runtime';
 
 export const chargingConfigShape = {
   ...baseConfigShape,
   PORT: z.coerce.number().int().min(0).max(65535).default(8083),
+  /**
+   * The switches allowed to use the real-time credit-control API: the same JSON as ingestion's RCP_SWITCHES
+   * ([{"id","apiKey","country","timeZone"}]), so one setting serves both. Empty: the API refuses every call
+   * with 401 (a platform that only rates CDRs after the fact needs none).
+   */
+  RCP_SWITCHES: z
+    .string()
+    .default('[]')
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(SwitchConfig)),
+  /** Most seconds a call is granted at once; the switch asks for more with an update. */
+  RCP_MAX_GRANT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
+  /** A reservation stays valid for its granted seconds plus this, for the switch to report; then it is released. */
+  RCP_GRANT_GRACE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** How often lapsed reservations are marked expired (they stop counting the moment they lapse). */
+  RCP_EXPIRY_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
+  /** How long a committed call's allowance use counts against its line while its CDR has not been rated. */
+  RCP_UNRATED_HOLD_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
+  /** PostgreSQL connections: each real-time request holds one for its transaction. */
+  RCP_DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
 };
 export type ChargingConfig = ReturnType<typeof loadChargingConfig>;
 export function loadChargingConfig(env: NodeJS.ProcessEnv = process.env) {

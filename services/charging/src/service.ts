@@ -1,60 +1,85 @@
 import { fileURLToPath } from 'node:url';
-import type { AccountEventV1, AccountUpserted } from '@rcp/contracts';
-import { drainOutbox, inTransaction } from '@rcp/db';
-import type { CreditPolicy } from '@rcp/domain';
-import { runContractConsumer, TopicTable } from '@rcp/kafka';
+import { drainOutbox } from '@rcp/db';
+import { runContractConsumer } from '@rcp/kafka';
 import { createServiceContext, type ServiceContext } from '@rcp/runtime';
 import type { ChargingConfig } from './config.js';
+import { chargeRatedCdrs } from './consumers/rated.js';
+import { applyStandingEvents } from './consumers/standing.js';
+import { expireLapsedReservations } from './credit-control/calls.js';
+import { CreditControl } from './credit-control/control.js';
+import { registerCreditControlRoutes } from './http/credit-control.js';
 import { registerChargingRoutes } from './http/routes.js';
-import { DEFAULT_POLICY, postEntries, type Posting } from './ledger/posting.js';
+import { SwitchKeys } from './http/switch-keys.js';
+import { Accounts, Catalogues } from './read-models.js';
 
 const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
-export type ChargingService = { ctx: ServiceContext; listen(): Promise<string>; stop(): Promise<void>; drain(): Promise<number> };
+export type ChargingService = {
+  ctx: ServiceContext;
+  accounts: Accounts;
+  catalogues: Catalogues;
+  control: CreditControl;
+  listen(): Promise<string>;
+  stop(): Promise<void>;
+  /** Publishes the pending balance events now; resolves with how many. */
+  drain(): Promise<number>;
+  /** Marks lapsed reservations expired now; resolves with how many. */
+  expire(): Promise<number>;
+};
 
-export function creditPolicyOf(account: AccountUpserted | undefined): CreditPolicy {
-  if (!account) return DEFAULT_POLICY;
-  const c = account.credit;
-  return { mode: c.mode, postpaidFallback: c.postpaidFallback, creditLimit: c.creditLimit, lowBalanceThreshold: c.lowBalanceThreshold };
-}
-
-/** Wires charging: account credit policies from account.events, cdr.rated -> ledger, balance API. */
+/**
+ * Wires charging: account terms and lines from account.events, prices from catalogue.events, account standing
+ * from invoice.events (dunning), cdr.rated -> ledger (reconciled with the calls' reservations), the balance
+ * API and the real-time credit-control API for switches; balance events leave through the outbox.
+ */
 export async function createChargingService(config: ChargingConfig): Promise<ChargingService> {
   const ctx = await createServiceContext({
     name: 'charging',
-    description: 'Balance and credit control: the ledger, prepaid credit and top-ups, postpaid fallback and credit limits.',
+    description:
+      'Balance and credit control: the ledger, prepaid credit, top-ups and auto-recharge, postpaid fallback and credit limits, and the real-time API switches call to authorize, update and terminate calls and charge one-shot events.',
     config,
     migrationsFolder,
   });
-  const accounts = new TopicTable<'account.events', AccountUpserted>({
-    kafka: ctx.kafka,
-    prefix: config.RCP_TOPIC_PREFIX,
-    topic: 'account.events',
-    service: 'charging',
-    logger: ctx.logger,
-    producer: ctx.producer,
-    metrics: ctx.metrics,
-    keyOf: (e: AccountEventV1) => e.accountId,
-    reduce: (e: AccountEventV1) => (e.type === 'account.deleted' ? null : e),
-  });
-  await accounts.start();
-  ctx.onStop(() => accounts.stop());
-  await accounts.ready();
+  const accounts = new Accounts(ctx, config.RCP_TOPIC_PREFIX);
+  const catalogues = new Catalogues(ctx, config.RCP_TOPIC_PREFIX, ctx.logger);
+  await Promise.all([accounts.table.start(), catalogues.table.start()]);
+  ctx.onStop(() => accounts.table.stop());
+  ctx.onStop(() => catalogues.table.stop());
+  await Promise.all([accounts.table.ready(), catalogues.table.ready()]);
 
-  // One drain at a time in this process; the advisory lock covers other instances.
-  let draining: Promise<number> | null = null;
-  const drain = async (): Promise<number> => {
-    while (draining) await draining.catch(() => 0);
-    draining = drainOutbox(ctx.pool, 'charging', async (rows) => {
-      await ctx.producer.publish('balance.events', rows.map((r) => ({ key: r.key, value: r.payload as never })));
-    }).finally(() => {
-      draining = null;
-    });
-    return draining;
+  // One drain at a time in this process; whoever asks while one runs shares the single run queued after it
+  // (so rows committed meanwhile are published too). The advisory lock covers other instances.
+  let current: Promise<number> | null = null;
+  let next: Promise<number> | null = null;
+  const drain = (): Promise<number> => {
+    if (!current) {
+      current = drainOutbox(ctx.pool, 'charging', async (rows) => {
+        await ctx.producer.publish('balance.events', rows.map((r) => ({ key: r.key, value: r.payload as never })));
+      }).finally(() => {
+        current = null;
+      });
+      return current;
+    }
+    next ??= current
+      .catch(() => 0)
+      .then(() => {
+        next = null;
+        return drain();
+      });
+    return next;
   };
+  /** After a real-time commit: publish soon, without holding the switch's answer for Kafka. */
+  const kick = () => void drain().catch((err) => ctx.logger.warn({ err }, 'outbox drain failed; will retry'));
   await drain();
-  const timer = setInterval(() => void drain().catch((err) => ctx.logger.warn({ err }, 'outbox drain failed; will retry')), 1000);
+  const timer = setInterval(kick, 1000);
   ctx.onStop(async () => clearInterval(timer));
+
+  const sweep = setInterval(() => {
+    void expireLapsedReservations(ctx.pool)
+      .then((n) => n > 0 && ctx.logger.info({ expired: n }, 'lapsed reservations released'))
+      .catch((err) => ctx.logger.warn({ err }, 'expiry sweep failed; will retry'));
+  }, config.RCP_EXPIRY_SWEEP_MS);
+  ctx.onStop(async () => clearInterval(sweep));
 
   const rated = await runContractConsumer({
     kafka: ctx.kafka,
@@ -65,28 +90,43 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     producer: ctx.producer,
     metrics: ctx.metrics,
     handleBatch: async (messages) => {
-      const postings: Posting[] = messages.map(({ value: r }) => ({
-        accountId: r.accountId,
-        currency: r.retail.currency,
-        cause: 'rated_cdr',
-        causeRef: `${r.ratedId}#${r.revision}`,
-        amount: r.retail.amount.startsWith('-') ? r.retail.amount.slice(1) : `-${r.retail.amount}`,
-      }));
-      await inTransaction(ctx.pool, (client) => postEntries(client, postings, (id) => creditPolicyOf(accounts.get(id))));
+      const result = await chargeRatedCdrs(ctx.pool, messages.map((m) => m.value), (id, currency) => accounts.termsOf(id, currency));
+      ctx.logger.debug(result, 'charged rated CDRs');
       await drain();
     },
   });
   ctx.onStop(() => rated.stop());
 
+  const standing = await runContractConsumer({
+    kafka: ctx.kafka,
+    prefix: config.RCP_TOPIC_PREFIX,
+    groupId: 'charging.standing',
+    topic: 'invoice.events',
+    logger: ctx.logger,
+    producer: ctx.producer,
+    metrics: ctx.metrics,
+    handleBatch: async (messages) => {
+      const changed = await applyStandingEvents(ctx.pool, messages.map((m) => m.value));
+      if (changed > 0) ctx.logger.info({ changed }, 'account standing from dunning applied');
+    },
+  });
+  ctx.onStop(() => standing.stop());
+
+  const control = new CreditControl({
+    pool: ctx.pool,
+    accounts,
+    catalogues,
+    settings: { maxGrantSeconds: config.RCP_MAX_GRANT_SECONDS, graceSeconds: config.RCP_GRANT_GRACE_SECONDS, unratedHoldHours: config.RCP_UNRATED_HOLD_HOURS },
+    afterPosting: kick,
+  });
+  if (config.RCP_SWITCHES.length === 0) ctx.logger.warn('RCP_SWITCHES is empty: the real-time credit-control API answers 401 to every request');
+  registerCreditControlRoutes(ctx.app, { control, keys: new SwitchKeys(config.RCP_SWITCHES) });
   registerChargingRoutes(ctx.app, {
     pool: ctx.pool,
-    account: (id) => {
-      const a = accounts.get(id);
-      return a ? { currency: a.currency, policy: creditPolicyOf(a) } : undefined;
-    },
+    terms: (id) => (accounts.get(id) ? accounts.termsOf(id) : undefined),
     afterCommit: async () => {
       await drain();
     },
   });
-  return { ctx, listen: () => ctx.listen(), stop: () => ctx.stop(), drain };
+  return { ctx, accounts, catalogues, control, listen: () => ctx.listen(), stop: () => ctx.stop(), drain, expire: () => expireLapsedReservations(ctx.pool) };
 }

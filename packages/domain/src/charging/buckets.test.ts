@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { catalogueVersionAt, parseCatalogue } from '../catalogue/index.js';
 import type { LineProfile } from '../rating/types.js';
 import { stateForAuthorization } from './buckets.js';
-import { lineProfileOf } from './line-profile.js';
 
 const catalogue = parseCatalogue({
   versions: [
@@ -45,14 +44,4 @@ describe('stateForAuthorization', () => {
     { name: 'a report for another offer is ignored', reported: { offerId: 'old', periodKey: '2026-10-01', at: '2026-10-02T09:00:00Z', remaining: { reset100: 1 } }, held: {}, expected: { reset100: 6000, roll50: 3000 } },
   ];
   for (const c of cases) it(c.name, () => expect(remaining(stateForAuthorization(version, line, '2026-10-10T10:00:00Z', c.reported, c.held))).toEqual(c.expected));
-});
-
-describe('lineProfileOf', () => {
-  it('maps an account.events line as rating does', () => {
-    const profile = lineProfileOf(
-      { partnerId: 'p1', timezone: 'Europe/Rome', country: '39', billing: { anchorDay: 15 } },
-      { offerId: 'payg', activeFrom: '2026-03-04T00:00:00Z', closedUserGroups: ['cug1'] },
-    );
-    expect(profile).toEqual({ offerId: 'payg', partnerId: 'p1', timeZone: 'Europe/Rome', countryCode: '39', subscriptionStart: '2026-03-04', cycleAnchorDay: 15, cugs: ['cug1'] });
-  });
 });

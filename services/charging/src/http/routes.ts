@@ -1,55 +1,118 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { DecimalString } from '@rcp/contracts';
 import { inTransaction } from '@rcp/db';
+import { availableCredit, dec } from '@rcp/domain';
 import { docSchema } from '@rcp/runtime';
-import type { CreditPolicy } from '@rcp/domain';
-import { postEntries } from '../ledger/posting.js';
+import { postEntries, type AccountTerms, type LedgerCause } from '../ledger/posting.js';
 
 const TopUp = z.object({
-  amount: DecimalString.refine((s) => Number(s) > 0, 'a top-up must be a positive amount'),
+  amount: DecimalString.refine((s) => dec(s).greaterThan(0), 'a top-up must be a positive amount'),
   /** The same key sent twice tops up once. */
   idempotencyKey: z.string().min(1).max(200),
 });
 
+const Adjustment = z.object({
+  /** Signed: positive credits the account (a goodwill credit, a refund), negative debits it. */
+  amount: DecimalString.refine((s) => !dec(s).isZero(), 'an adjustment must not be zero'),
+  reason: z.string().min(1).max(500),
+  /** The same key sent twice adjusts once. */
+  idempotencyKey: z.string().min(1).max(200),
+});
+
+const BalanceView = z.object({
+  accountId: z.string(),
+  currency: z.string(),
+  balance: z.string(),
+  mode: z.string(),
+  blocked: z.boolean(),
+  /** Credit held by open reservations (real-time sessions). */
+  reserved: z.string(),
+  /** Credit new usage may still take: balance down to the mode's floor, less reservations. */
+  available: z.string(),
+  ledgerSum: z.string(),
+  ledgerEntries: z.number().int(),
+});
+const ErrorAnswer = z.object({ error: z.string(), message: z.string().optional(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() });
+const PostedAnswer = z.object({ status: z.enum(['posted', 'already_posted']), balance: z.string().nullable() });
+
 export function registerChargingRoutes(
   app: FastifyInstance,
-  deps: { pool: pg.Pool; account: (id: string) => { currency: string; policy: CreditPolicy } | undefined; afterCommit: () => Promise<void> },
+  deps: { pool: pg.Pool; terms: (id: string) => AccountTerms | undefined; afterCommit: () => Promise<void> },
 ): void {
-  app.get('/v1/accounts/:accountId/balance', { schema: { tags: ['balance'], summary: "An account's balance, credit mode and ledger total" } }, async (req, reply) => {
-    const { accountId } = req.params as { accountId: string };
-    const { rows } = await deps.pool.query(
-      `select a.account_id as "accountId", a.currency, a.balance::text as balance, a.mode, a.blocked,
-              coalesce((select sum(amount) from charging.ledger l where l.account_id = a.account_id), 0)::text as "ledgerSum",
-              (select count(*) from charging.ledger l where l.account_id = a.account_id)::int as "ledgerEntries"
-       from charging.accounts a where a.account_id = $1`,
-      [accountId],
-    );
-    if (rows.length === 0) return reply.code(404).send({ error: 'unknown_account', message: `no balance for account ${accountId}` });
-    return rows[0];
-  });
+  app.get(
+    '/v1/accounts/:accountId/balance',
+    { schema: { tags: ['balance'], summary: "An account's balance, credit mode, reservations and ledger total", response: { 200: docSchema(BalanceView), 404: docSchema(ErrorAnswer) } } },
+    async (req, reply) => {
+      const { accountId } = req.params as { accountId: string };
+      const { rows } = await deps.pool.query<{ accountId: string; currency: string; balance: string; mode: 'prepaid' | 'postpaid'; blocked: boolean; reserved: string; ledgerSum: string; ledgerEntries: number }>(
+        `select a.account_id as "accountId", a.currency, a.balance::text as balance, a.mode, a.blocked,
+                (select coalesce(sum(reserved), 0) from charging.calls c where c.account_id = a.account_id and c.status = 'active' and c.expires_at > now())::text as reserved,
+                coalesce((select sum(amount) from charging.ledger l where l.account_id = a.account_id), 0)::text as "ledgerSum",
+                (select count(*) from charging.ledger l where l.account_id = a.account_id)::int as "ledgerEntries"
+         from charging.accounts a where a.account_id = $1`,
+        [accountId],
+      );
+      const row = rows[0];
+      if (!row) return reply.code(404).send({ error: 'unknown_account', message: `no balance for account ${accountId}` });
+      const terms = deps.terms(accountId);
+      const available = terms ? availableCredit({ balance: row.balance, mode: row.mode, blocked: row.blocked }, terms.policy, row.reserved).toFixed() : '0';
+      return { ...row, available };
+    },
+  );
 
-  app.get('/v1/accounts/:accountId/ledger', { schema: { tags: ['balance'], summary: "An account's ledger entries, oldest first" } }, async (req) => {
+  app.get('/v1/accounts/:accountId/ledger', { schema: { tags: ['balance'], summary: "An account's ledger entries, oldest first; each names its cause" } }, async (req) => {
     const { accountId } = req.params as { accountId: string };
     const { rows } = await deps.pool.query(
-      `select entry_id::text as "entryId", cause, cause_ref as "causeRef", amount::text as amount, balance_after::text as "balanceAfter", currency, posted_at as "postedAt"
+      `select entry_id::text as "entryId", cause, cause_ref as "causeRef", amount::text as amount, balance_after::text as "balanceAfter", currency, note, posted_at as "postedAt"
        from charging.ledger where account_id = $1 order by entry_id limit 10000`,
       [accountId],
     );
     return { accountId, entries: rows };
   });
 
-  app.post('/v1/accounts/:accountId/top-ups', { schema: { tags: ['balance'], summary: 'Add prepaid credit (idempotent by key)', body: docSchema(TopUp) } }, async (req, reply) => {
-    const { accountId } = req.params as { accountId: string };
-    const parsed = TopUp.safeParse(req.body);
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid_top_up', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-    const account = deps.account(accountId);
-    if (!account) return reply.code(404).send({ error: 'unknown_account', message: `account ${accountId} is not known to charging` });
-    const [result] = await inTransaction(deps.pool, (client) =>
-      postEntries(client, [{ accountId, currency: account.currency, cause: 'top_up', causeRef: parsed.data.idempotencyKey, amount: parsed.data.amount }], () => account.policy),
-    );
+  const post = async (reply: FastifyReply, accountId: string, cause: LedgerCause, causeRef: string, amount: string, note?: string) => {
+    const terms = deps.terms(accountId);
+    if (!terms) return reply.code(404).send({ error: 'unknown_account', message: `account ${accountId} is not known to charging` });
+    const [result] = await inTransaction(deps.pool, (client) => postEntries(client, [{ accountId, currency: terms.currency, cause, causeRef, amount, note }], () => terms));
     await deps.afterCommit();
     return reply.code(result!.status === 'posted' ? 201 : 200).send({ status: result!.status, balance: result!.balanceAfter });
-  });
+  };
+
+  app.post(
+    '/v1/accounts/:accountId/top-ups',
+    {
+      schema: {
+        tags: ['balance'],
+        summary: 'Add prepaid credit (idempotent by key); publishes topped_up on balance.events',
+        body: docSchema(TopUp),
+        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer) },
+      },
+    },
+    async (req, reply) => {
+      const { accountId } = req.params as { accountId: string };
+      const parsed = TopUp.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_top_up', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      return post(reply, accountId, 'top_up', parsed.data.idempotencyKey, parsed.data.amount);
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:accountId/adjustments',
+    {
+      schema: {
+        tags: ['balance'],
+        summary: 'Correct a balance by hand (signed amount with a reason; idempotent by key); a ledger entry with cause adjustment',
+        body: docSchema(Adjustment),
+        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer) },
+      },
+    },
+    async (req, reply) => {
+      const { accountId } = req.params as { accountId: string };
+      const parsed = Adjustment.safeParse(req.body);
+      if (!parsed.success) return reply.code(400).send({ error: 'invalid_adjustment', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      return post(reply, accountId, 'adjustment', parsed.data.idempotencyKey, parsed.data.amount, parsed.data.reason);
+    },
+  );
 }

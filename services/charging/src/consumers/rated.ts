@@ -1,0 +1,99 @@
+import type pg from 'pg';
+import type { CdrRatedV1 } from '@rcp/contracts';
+import { inTransaction } from '@rcp/db';
+import { postRatedCall } from '@rcp/domain';
+import { callCharge, readCalls, writeCalls, type CallRow } from '../credit-control/calls.js';
+import { LedgerBook, type AccountTerms } from '../ledger/book.js';
+
+export type RatedChargeResult = { posted: number; skipped: number };
+
+/**
+ * Charges one partition's batch of rated CDRs, effectively once, in one transaction: each CDR revision brings
+ * its call's charge to the rated retail amount (the whole amount for a call charging has not seen; the
+ * difference from the commit when the switch terminated the call first; the difference from the previous
+ * revision for a replay), releases the reservation of a session still open, and records what rating says is
+ * left in the line's buckets. A redelivered batch finds every call at its revision and posts nothing.
+ */
+export async function chargeRatedCdrs(pool: pg.Pool, messages: CdrRatedV1[], termsOf: (accountId: string, currency: string) => AccountTerms): Promise<RatedChargeResult> {
+  if (messages.length === 0) return { posted: 0, skipped: 0 };
+  const currencyOf = new Map(messages.map((m) => [m.accountId, m.retail.currency]));
+  return inTransaction(pool, async (client) => {
+    const book = await LedgerBook.lock(client, messages.map((m) => m.accountId), (id) => termsOf(id, currencyOf.get(id) ?? 'EUR'));
+    const known = await readCalls(client, messages.map((m) => m.ratedId));
+    const changed = new Map<string, CallRow>();
+    const allowances = new Map<string, AllowanceReport>();
+    let posted = 0;
+    for (const m of messages) {
+      const call = changed.get(m.ratedId) ?? known.get(m.ratedId) ?? ratedOnly(m);
+      const posting = postRatedCall(callCharge(call), m.revision, m.retail.amount);
+      if (!posting) continue;
+      book.post({ accountId: m.accountId, currency: m.retail.currency, cause: 'rated_cdr', causeRef: `${m.ratedId}#${m.revision}`, amount: posting.amount });
+      posted++;
+      // The CDR is the end of the call: an open session's reservation and channel are released now.
+      const open = call.status === 'active';
+      changed.set(m.ratedId, { ...call, status: open ? 'released' : call.status, reserved: open ? '0' : call.reserved, charged: posting.call.charged, ratedRevision: m.revision });
+      const report = allowanceReport(m);
+      if (report) mergeReport(allowances, report);
+    }
+    await writeCalls(client, [...changed.values()]);
+    await writeAllowances(client, [...allowances.values()]);
+    await book.flush();
+    return { posted, skipped: messages.length - posted };
+  });
+}
+
+function ratedOnly(m: CdrRatedV1): CallRow {
+  return {
+    callId: m.ratedId,
+    accountId: m.accountId,
+    lineId: m.lineId,
+    service: m.service,
+    status: 'rated',
+    holdsChannel: false,
+    direction: 'outbound',
+    callingNumber: null,
+    calledNumber: null,
+    startTime: m.startTime,
+    grantedUnits: 0,
+    usedUnits: m.billedUnits,
+    reserved: '0',
+    draws: {},
+    charged: '0',
+    committed: false,
+    ratedRevision: null,
+    expiresAt: null,
+  };
+}
+
+type AllowanceReport = { lineId: string; offerId: string; periodKey: string; at: string; remaining: Record<string, number> };
+
+/** What rating says is left in the line's buckets after this CDR (explanation.bucketDraws[].remainingAfter). */
+function allowanceReport(m: CdrRatedV1): AllowanceReport | null {
+  const e = m.explanation as { offer?: unknown; bucketDraws?: unknown };
+  if (typeof e.offer !== 'string' || !Array.isArray(e.bucketDraws) || e.bucketDraws.length === 0) return null;
+  const remaining: Record<string, number> = {};
+  for (const d of e.bucketDraws as { basket?: unknown; remainingAfter?: unknown }[]) {
+    if (typeof d.basket === 'string' && typeof d.remainingAfter === 'number') remaining[d.basket] = d.remainingAfter;
+  }
+  return { lineId: m.lineId, offerId: e.offer, periodKey: m.periodKey, at: m.startTime, remaining };
+}
+
+/** In message order: the same period merges basket by basket, a later period replaces, an earlier one is ignored. */
+function mergeReport(into: Map<string, AllowanceReport>, r: AllowanceReport): void {
+  const prev = into.get(r.lineId);
+  if (!prev || r.periodKey > prev.periodKey || r.offerId !== prev.offerId) into.set(r.lineId, r);
+  else if (r.periodKey === prev.periodKey) into.set(r.lineId, { ...r, remaining: { ...prev.remaining, ...r.remaining } });
+}
+
+async function writeAllowances(client: pg.PoolClient, reports: AllowanceReport[]): Promise<void> {
+  if (reports.length === 0) return;
+  await client.query(
+    `insert into charging.line_allowances as la (line_id, offer_id, period_key, at, remaining)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+     on conflict (line_id) do update set
+       remaining = case when la.period_key = excluded.period_key and la.offer_id = excluded.offer_id then la.remaining || excluded.remaining else excluded.remaining end,
+       offer_id = excluded.offer_id, period_key = excluded.period_key, at = excluded.at, updated_at = now()
+     where excluded.period_key >= la.period_key or excluded.offer_id <> la.offer_id`,
+    [reports.map((r) => r.lineId), reports.map((r) => r.offerId), reports.map((r) => r.periodKey), reports.map((r) => r.at), reports.map((r) => JSON.stringify(r.remaining))],
+  );
+}

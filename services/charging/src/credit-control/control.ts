@@ -1,0 +1,468 @@
+// The real-time credit-control use cases a switch calls, in the spirit of Diameter Gy: authorize (reserve at
+// call start), update (report used units, ask for more), terminate (commit the used units, release the rest)
+// and a one-shot event (SMS, fax: priced, checked and committed at once). Each runs in one transaction that
+// first locks the account's balance row, so simultaneous requests on one account queue and never grant more
+// than the credit allows.
+import type pg from 'pg';
+import { cdrKey, type Service } from '@rcp/contracts';
+import { inTransaction } from '@rcp/db';
+import {
+  autoRechargeFor,
+  availableCredit,
+  channelRefusal,
+  commitCall,
+  creditRefusalCode,
+  grantRefusal,
+  grantUnits,
+  lineProfileOf,
+  normaliseNumber,
+  offerById,
+  overageSettingOf,
+  priceCall,
+  rechargesUsed,
+  SERVICE_UNITS,
+  standingRefusal,
+  stateForAuthorization,
+  UNCHARGED_CALL,
+  validitySeconds,
+  type GrantLimit,
+  type RatedProbe,
+  type Refusal,
+} from '@rcp/domain';
+import { LedgerBook } from '../ledger/book.js';
+import type { Accounts, Catalogues, ResolvedLine } from '../read-models.js';
+import { accountOfCall, callCharge, readLineHoldings, writeCalls, type CallRow, type LineHoldings } from './calls.js';
+
+export type CreditControlSettings = { maxGrantSeconds: number; graceSeconds: number; unratedHoldHours: number };
+
+export type CreditControlDeps = {
+  pool: pg.Pool;
+  accounts: Accounts;
+  catalogues: Catalogues;
+  settings: CreditControlSettings;
+  /** Called after a transaction that wrote ledger entries (to publish their balance events soon). */
+  afterPosting: () => void;
+  now?: () => Date;
+};
+
+/** The authenticated switch: its id is the `source` of its CDRs; numbers it sends are read with its country. */
+export type Caller = { id: string; country: string };
+
+export type SessionRequest = {
+  sessionId: string;
+  accountCode?: string | null;
+  callingNumber: string;
+  calledNumber: string;
+  service: Service;
+  direction: 'outbound' | 'inbound';
+  startTime?: string;
+  requestedUnits?: number;
+};
+export type UpdateRequest = { usedUnits: number; requestedUnits?: number };
+export type TerminateRequest = { usedUnits: number };
+export type EventRequest = Omit<SessionRequest, 'sessionId' | 'requestedUnits'> & { eventId: string; units: number };
+
+export type RateView = { destination: string | null; price: string; per: 'minute' | 'unit'; unitSize: number; connectFee: string; increments: { initial: number; subsequent: number } } | null;
+export type AllowanceView = { basket: string; drawn: number; remainingAfter: number }[];
+
+export type Granted = {
+  result: 'granted';
+  sessionId: string;
+  accountId: string;
+  lineId: string;
+  service: string;
+  unit: string;
+  /** Units granted by this answer. */
+  grantedUnits: number;
+  /** Units the session may reach in total (used + granted). */
+  totalGrantedUnits: number;
+  usedUnits: number;
+  /** Why the grant stopped short of the request; anything but 'requested' means no more will be granted: end the call at the total. */
+  limitedBy: GrantLimit;
+  finalGrant: boolean;
+  validitySeconds: number;
+  expiresAt: string;
+  reservation: { amount: string; currency: string };
+  rate: RateView;
+  allowance: AllowanceView;
+  overage: { enabled: boolean; target: string | null };
+  /** Credit still available to the account after this reservation. */
+  availableCredit: string;
+  repeated: boolean;
+};
+
+export type Refused = { result: 'refused'; sessionId: string; reason: Refusal; usedUnits?: number; finalGrant?: true };
+export type Terminated = {
+  result: 'terminated';
+  sessionId: string;
+  accountId: string;
+  usedUnits: number;
+  /** What this terminate posted (reservation_commit); 0 when the rated CDR had already charged the call. */
+  committed: { amount: string; currency: string };
+  /** Total the ledger holds for the call now. */
+  charged: string;
+  chargedBy: 'commit' | 'rated_cdr';
+  repeated: boolean;
+};
+export type EventCharged = { result: 'charged'; eventId: string; accountId: string; lineId: string; units: number; amount: string; currency: string; repeated: boolean };
+export type NotFound = { result: 'unknown_session'; sessionId: string };
+export type Conflict = { result: 'conflict'; sessionId: string; message: string };
+
+const refuse = (sessionId: string, reason: Refusal, extra: Partial<Refused> = {}): Refused => ({ result: 'refused', sessionId, reason, ...extra });
+
+export class CreditControl {
+  constructor(private readonly deps: CreditControlDeps) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Reserves credit (and allowance, and a channel) for a call about to start. */
+  async authorize(caller: Caller, req: SessionRequest): Promise<Granted | Refused> {
+    const callId = cdrKey({ source: caller.id, recordId: req.sessionId });
+    const resolved = this.deps.accounts.resolve(caller.country, req.accountCode, req.callingNumber);
+    if (!resolved) return refuse(req.sessionId, unknownLine(req));
+    const startTime = req.startTime ?? this.now().toISOString();
+    const numbers = this.numbers(caller, resolved, req);
+    if ('code' in numbers) return refuse(req.sessionId, numbers);
+    const requested = Math.min(req.requestedUnits ?? (req.service === 'voice' ? this.deps.settings.maxGrantSeconds : 1), req.service === 'voice' ? this.deps.settings.maxGrantSeconds : Number.MAX_SAFE_INTEGER);
+    const holdsChannel = req.service === 'voice' || req.service === 'fax';
+    const { account, line } = resolved;
+
+    return this.withAccount(account.accountId, async (client, book) => {
+      const h = await this.holdings(client, account.accountId, line.lineId, callId);
+      if (h.call) {
+        if (h.call.status === 'active' && h.call.expiresAt !== null && Date.parse(h.call.expiresAt) > this.now().getTime()) {
+          // A retried authorize: the reservation it made stands, nothing is reserved twice.
+          return this.answerFromRow(caller, h.call, resolved, h, book, req.sessionId);
+        }
+        return refuse(req.sessionId, { code: 'session_closed', message: `session ${req.sessionId} of ${caller.id} was already used and has ended (${h.call.status})` });
+      }
+      const standing = standingRefusal(h.standing?.standing ?? 'active', h.standing?.reason);
+      if (standing) return refuse(req.sessionId, standing);
+      if (holdsChannel) {
+        const channels = channelRefusal(h.channelsInUse, line.channels);
+        if (channels) return refuse(req.sessionId, channels);
+      }
+      const priced = this.price(resolved, caller, req.sessionId, req.service, req.direction, numbers, startTime, h);
+      if (!priced.ok) return refuse(req.sessionId, priced.refusal);
+      const budget = this.budget(book, account.accountId, h.reserved, `before:${callId}`);
+      const grant = grantUnits({ from: 0, requested, budget, probe: priced.probe });
+      if (grant.grantedUnits === 0 || !grant.probe) return refuse(req.sessionId, grantRefusal(grant.limitedBy, this.creditCode(book, account.accountId)));
+      const validity = validitySeconds(req.service, grant.grantedUnits, this.deps.settings);
+      const row: CallRow = {
+        callId,
+        accountId: account.accountId,
+        lineId: line.lineId,
+        service: req.service,
+        status: 'active',
+        holdsChannel,
+        direction: req.direction,
+        callingNumber: numbers.calling,
+        calledNumber: numbers.called,
+        startTime,
+        grantedUnits: grant.totalUnits,
+        usedUnits: 0,
+        reserved: grant.probe.amount,
+        draws: drawsOf(grant.probe),
+        charged: '0',
+        committed: false,
+        ratedRevision: null,
+        expiresAt: null,
+      };
+      await writeCalls(client, [{ ...row, validitySeconds: validity }]);
+      return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId: req.sessionId });
+    });
+  }
+
+  /** Takes the units used so far (a running total) and grants more, re-pricing the whole call so far. */
+  async update(caller: Caller, sessionId: string, req: UpdateRequest): Promise<Granted | Refused | NotFound> {
+    const callId = cdrKey({ source: caller.id, recordId: sessionId });
+    const accountId = await accountOfCall(this.deps.pool, callId);
+    if (!accountId) return { result: 'unknown_session', sessionId };
+    return this.withAccount(accountId, async (client, book) => {
+      const h = await this.holdings(client, accountId, null, callId);
+      const call = h.call!;
+      if (call.status !== 'active' && call.status !== 'expired') return refuse(sessionId, { code: 'session_closed', message: `session ${sessionId} has ended (${call.status})` });
+      if (call.status === 'expired' || call.expiresAt === null || Date.parse(call.expiresAt) <= this.now().getTime()) {
+        return refuse(sessionId, { code: 'session_expired', message: `session ${sessionId} was not updated within its validity time; its reservation was released` });
+      }
+      const used = Math.max(call.usedUnits, req.usedUnits);
+      const resolved = this.lineOf(accountId, call.lineId);
+      const hold = async (reason: Refusal, probe: RatedProbe | null): Promise<Refused> => {
+        // No more units: the session keeps a reservation for what it used until it terminates.
+        await writeCalls(client, [{ ...call, usedUnits: used, grantedUnits: used, reserved: probe?.amount ?? call.reserved, draws: probe ? drawsOf(probe) : call.draws, validitySeconds: this.deps.settings.graceSeconds }]);
+        return refuse(sessionId, reason, { usedUnits: used, finalGrant: true });
+      };
+      if (!resolved) return hold({ code: 'unknown_line', message: `line ${call.lineId} is no longer on account ${accountId}` }, null);
+      const standing = standingRefusal(h.standing?.standing ?? 'active', h.standing?.reason);
+      const priced = this.price(resolved, caller, sessionId, call.service as Service, call.direction, numbersOf(call, resolved), call.startTime!, h);
+      if (!priced.ok) return hold(priced.refusal, null);
+      const usedProbe = used > 0 ? priced.probe(used) : null;
+      if (standing) return hold(standing, usedProbe);
+      const requested = Math.min(req.requestedUnits ?? (call.service === 'voice' ? this.deps.settings.maxGrantSeconds : 1), call.service === 'voice' ? this.deps.settings.maxGrantSeconds : Number.MAX_SAFE_INTEGER);
+      const budget = this.budget(book, accountId, h.reserved, `update:${callId}:${used}`);
+      const grant = grantUnits({ from: used, requested, budget, probe: priced.probe });
+      if (grant.grantedUnits === 0 || !grant.probe) return hold(grantRefusal(grant.limitedBy, this.creditCode(book, accountId)), usedProbe);
+      const validity = validitySeconds(call.service, grant.grantedUnits, this.deps.settings);
+      const row: CallRow = { ...call, usedUnits: used, grantedUnits: grant.totalUnits, reserved: grant.probe.amount, draws: drawsOf(grant.probe) };
+      await writeCalls(client, [{ ...row, validitySeconds: validity }]);
+      return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId });
+    });
+  }
+
+  /**
+   * Ends a session: commits the cost of the used units to the ledger (cause reservation_commit) unless the
+   * call's rated CDR already charged it, and releases the rest of the reservation and the channel.
+   */
+  async terminate(caller: Caller, sessionId: string, req: TerminateRequest): Promise<Terminated | NotFound | Conflict> {
+    const callId = cdrKey({ source: caller.id, recordId: sessionId });
+    const accountId = await accountOfCall(this.deps.pool, callId);
+    if (!accountId) return { result: 'unknown_session', sessionId };
+    return this.withAccount(accountId, async (client, book) => {
+      const h = await this.holdings(client, accountId, null, callId);
+      const call = h.call!;
+      const currency = book.account(accountId).currency;
+      if (call.status === 'event' || call.status === 'rated') {
+        return { result: 'conflict', sessionId, message: `${sessionId} is not a session (${call.status === 'event' ? 'a one-shot event' : 'a call known from its CDR only'})` };
+      }
+      if (call.status === 'terminated') {
+        return { result: 'terminated', sessionId, accountId, usedUnits: call.usedUnits, committed: { amount: '0', currency }, charged: call.charged, chargedBy: call.ratedRevision === null ? 'commit' : 'rated_cdr', repeated: true };
+      }
+      const used = req.usedUnits;
+      let cost = '0';
+      let draws: Record<string, number> = {};
+      const resolved = this.lineOf(accountId, call.lineId);
+      if (used > 0 && call.ratedRevision === null) {
+        const priced = resolved ? this.price(resolved, caller, sessionId, call.service as Service, call.direction, numbersOf(call, resolved), call.startTime!, h) : null;
+        if (priced?.ok) {
+          const probe = priced.probe(used);
+          cost = probe.amount;
+          draws = drawsOf(probe);
+        } else cost = call.reserved; // the line or its rate vanished mid-call: the reservation is the best estimate; the CDR settles it
+      }
+      // A call that used nothing (never answered) commits nothing: its CDR, if any, says what it costs.
+      const posting = used > 0 ? commitCall(callCharge(call), cost) : null;
+      if (posting) book.post({ accountId, currency, cause: 'reservation_commit', causeRef: callId, amount: posting.amount });
+      const charged = posting?.call.charged ?? call.charged;
+      await writeCalls(client, [
+        { ...call, status: 'terminated', usedUnits: used, reserved: '0', draws: posting ? draws : {}, charged, committed: posting ? true : call.committed, expiresAt: null },
+      ]);
+      return {
+        result: 'terminated',
+        sessionId,
+        accountId,
+        usedUnits: used,
+        committed: { amount: posting ? posting.amount.replace(/^-/, '') : '0', currency },
+        charged,
+        chargedBy: call.ratedRevision === null ? 'commit' : 'rated_cdr',
+        repeated: false,
+      };
+    });
+  }
+
+  /** A one-shot event (SMS, fax pages, e-mail): all its units are granted and committed at once, or it is refused. */
+  async chargeEvent(caller: Caller, req: EventRequest): Promise<EventCharged | Refused> {
+    const callId = cdrKey({ source: caller.id, recordId: req.eventId });
+    const resolved = this.deps.accounts.resolve(caller.country, req.accountCode, req.callingNumber);
+    if (!resolved) return refuse(req.eventId, unknownLine(req));
+    const startTime = req.startTime ?? this.now().toISOString();
+    const numbers = this.numbers(caller, resolved, req);
+    if ('code' in numbers) return refuse(req.eventId, numbers);
+    const { account, line } = resolved;
+    return this.withAccount(account.accountId, async (client, book) => {
+      const h = await this.holdings(client, account.accountId, line.lineId, callId);
+      const currency = book.account(account.accountId).currency;
+      if (h.call) {
+        if (h.call.status === 'event' || h.call.status === 'rated') {
+          return { result: 'charged', eventId: req.eventId, accountId: account.accountId, lineId: line.lineId, units: h.call.usedUnits, amount: h.call.charged, currency, repeated: true };
+        }
+        return refuse(req.eventId, { code: 'session_conflict', message: `${req.eventId} is a call session, not an event` });
+      }
+      const standing = standingRefusal(h.standing?.standing ?? 'active', h.standing?.reason);
+      if (standing) return refuse(req.eventId, standing);
+      const priced = this.price(resolved, caller, req.eventId, req.service, req.direction, numbers, startTime, h);
+      if (!priced.ok) return refuse(req.eventId, priced.refusal);
+      const budget = this.budget(book, account.accountId, h.reserved, `before:${callId}`);
+      const grant = grantUnits({ from: 0, requested: req.units, budget, probe: priced.probe });
+      if (grant.totalUnits < req.units || !grant.probe) {
+        const limit = grant.totalUnits < req.units && grant.limitedBy === 'requested' ? 'credit' : grant.limitedBy;
+        return refuse(req.eventId, grantRefusal(limit, this.creditCode(book, account.accountId)));
+      }
+      const posting = commitCall(UNCHARGED_CALL, grant.probe.amount)!;
+      book.post({ accountId: account.accountId, currency, cause: 'reservation_commit', causeRef: callId, amount: posting.amount });
+      await writeCalls(client, [
+        {
+          callId,
+          accountId: account.accountId,
+          lineId: line.lineId,
+          service: req.service,
+          status: 'event',
+          holdsChannel: false,
+          direction: req.direction,
+          callingNumber: numbers.calling,
+          calledNumber: numbers.called,
+          startTime,
+          grantedUnits: req.units,
+          usedUnits: req.units,
+          reserved: '0',
+          draws: drawsOf(grant.probe),
+          charged: posting.call.charged,
+          committed: true,
+          ratedRevision: null,
+          expiresAt: null,
+        },
+      ]);
+      return { result: 'charged', eventId: req.eventId, accountId: account.accountId, lineId: line.lineId, units: req.units, amount: grant.probe.amount, currency, repeated: false };
+    });
+  }
+
+  /** A session's state, for the switch and for operations. */
+  async session(caller: Caller, sessionId: string): Promise<CallRow | null> {
+    const { rows } = await this.deps.pool.query<{ call_id: string }>(`select call_id from charging.calls where call_id = $1`, [cdrKey({ source: caller.id, recordId: sessionId })]);
+    if (!rows[0]) return null;
+    const client = await this.deps.pool.connect();
+    try {
+      return (await this.holdings(client, '', null, rows[0].call_id)).call;
+    } finally {
+      client.release();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private async withAccount<T>(accountId: string, fn: (client: pg.PoolClient, book: LedgerBook) => Promise<T>): Promise<T> {
+    let posted = false;
+    const result = await inTransaction(this.deps.pool, async (client) => {
+      const book = await LedgerBook.lock(client, [accountId], (id) => this.deps.accounts.termsOf(id));
+      const out = await fn(client, book);
+      posted = book.hasChanges;
+      await book.flush();
+      return out;
+    });
+    if (posted) this.deps.afterPosting();
+    return result;
+  }
+
+  private holdings(client: pg.PoolClient, accountId: string, lineId: string | null, callId: string): Promise<LineHoldings> {
+    return readLineHoldings(client, { accountId, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours });
+  }
+
+  private lineOf(accountId: string, lineId: string): ResolvedLine | undefined {
+    const account = this.deps.accounts.get(accountId);
+    const line = account?.lines.find((l) => l.lineId === lineId);
+    return account && line ? { account, line } : undefined;
+  }
+
+  /** Calling and called numbers as E.164 digits, read with the switch's country as ingestion reads its CDRs. */
+  private numbers(caller: Caller, resolved: ResolvedLine, req: { callingNumber: string; calledNumber: string }): { calling: string; called: string } | Refusal {
+    const called = normaliseNumber(req.calledNumber, { countryCode: caller.country });
+    if (!called.ok) return { code: 'invalid_number', message: `calledNumber ${JSON.stringify(req.calledNumber)}: ${called.reason}` };
+    const calling = normaliseNumber(req.callingNumber, { countryCode: caller.country });
+    return { calling: calling.ok ? calling.e164 : resolved.line.numbers[0]!, called: called.e164 };
+  }
+
+  private price(
+    resolved: ResolvedLine,
+    caller: Caller,
+    recordId: string,
+    service: Service,
+    direction: 'outbound' | 'inbound',
+    numbers: { calling: string; called: string },
+    startTime: string,
+    h: LineHoldings,
+  ): ReturnType<typeof priceCall> | { ok: false; refusal: Refusal } {
+    const version = this.deps.catalogues.versionAt(startTime);
+    if (!version) return { ok: false, refusal: { code: 'no_catalogue', message: `no catalogue version is in force at ${startTime}` } };
+    // The profile rating will use for this call's CDR: the package in force at its start, the service's overage.
+    const profile = lineProfileOf(resolved.account, resolved.line, { startTime, service });
+    let state;
+    try {
+      state = stateForAuthorization(version, profile, startTime, h.reported, h.heldDraws);
+    } catch (err) {
+      return { ok: false, refusal: { code: 'unknown_offer', message: (err as Error).message } };
+    }
+    return priceCall(
+      { source: caller.id, recordId, accountId: resolved.account.accountId, lineId: resolved.line.lineId, service, direction, callingNumber: numbers.calling, calledNumber: numbers.called, startTime },
+      { version, line: profile, state },
+    );
+  }
+
+  /**
+   * The credit a grant may take: available credit (balance to the floor, less other reservations). When it is
+   * below the auto-recharge threshold, the recharge is made first (it keeps the account prepaid).
+   */
+  private budget(book: LedgerBook, accountId: string, reserved: string, rechargeRef: string): string {
+    const terms = this.deps.accounts.termsOf(accountId);
+    const a = book.account(accountId);
+    const available = availableCredit(a.state, terms.policy, reserved);
+    const recharge = autoRechargeFor(terms.policy, available, rechargesUsed(a.recharges, terms.periodAt(this.now())));
+    if (recharge.recharge) book.recharge(accountId, recharge.amount, rechargeRef);
+    return availableCredit(book.account(accountId).state, terms.policy, reserved).toFixed();
+  }
+
+  private creditCode(book: LedgerBook, accountId: string): 'no_credit' | 'credit_limit_reached' {
+    return creditRefusalCode(book.account(accountId).state, this.deps.accounts.termsOf(accountId).policy);
+  }
+
+  private granted(
+    row: CallRow,
+    resolved: ResolvedLine,
+    probe: RatedProbe,
+    o: { granted: number; limitedBy: GrantLimit; validity: number; h: LineHoldings; book: LedgerBook; repeated: boolean; sessionId: string },
+  ): Granted {
+    const e = probe.charge.explanation;
+    const terms = this.deps.accounts.termsOf(row.accountId);
+    const version = this.deps.catalogues.versionAt(row.startTime!);
+    const profile = lineProfileOf(resolved.account, resolved.line, { startTime: row.startTime!, service: row.service as Service });
+    const offer = version ? offerById(version, profile.offerId) : undefined;
+    const overage = offer ? overageSettingOf(offer, profile.overage) : { enabled: true, target: null };
+    const available = availableCredit(o.book.account(row.accountId).state, terms.policy, o.h.reserved).minus(probe.amount);
+    return {
+      result: 'granted',
+      sessionId: o.sessionId,
+      accountId: row.accountId,
+      lineId: row.lineId,
+      service: row.service,
+      unit: SERVICE_UNITS[row.service as Service] ?? 'unit',
+      grantedUnits: o.granted,
+      totalGrantedUnits: row.grantedUnits,
+      usedUnits: row.usedUnits,
+      limitedBy: o.limitedBy,
+      finalGrant: o.limitedBy !== 'requested',
+      validitySeconds: o.validity,
+      expiresAt: new Date(this.now().getTime() + o.validity * 1000).toISOString(),
+      reservation: { amount: probe.amount, currency: probe.charge.retail.currency },
+      rate: e.rate
+        ? { destination: e.destination, price: e.rate.price, per: e.rate.per, unitSize: e.rate.unitSize, connectFee: e.rate.connectFee, increments: { initial: e.increments.initial, subsequent: e.increments.subsequent } }
+        : null,
+      allowance: e.bucketDraws.map((d) => ({ basket: d.basket, drawn: d.units, remainingAfter: d.remainingAfter })),
+      overage: { enabled: overage.enabled, target: overage.target },
+      availableCredit: available.toFixed(),
+      repeated: o.repeated,
+    };
+  }
+
+  /** The answer to a repeated authorize: the session's standing grant, re-priced for the explanation only. */
+  private answerFromRow(caller: Caller, row: CallRow, resolved: ResolvedLine, h: LineHoldings, book: LedgerBook, sessionId: string): Granted | Refused {
+    const priced = this.price(resolved, caller, sessionId, row.service as Service, row.direction, numbersOf(row, resolved), row.startTime!, h);
+    if (!priced.ok) return refuse(sessionId, priced.refusal);
+    const remaining = Math.max(0, Math.round((Date.parse(row.expiresAt!) - this.now().getTime()) / 1000));
+    const probe = priced.probe(Math.max(1, row.grantedUnits));
+    return this.granted(row, resolved, probe, { granted: row.grantedUnits - row.usedUnits, limitedBy: 'requested', validity: remaining, h, book, repeated: true, sessionId });
+  }
+}
+
+function numbersOf(call: CallRow, resolved: ResolvedLine): { calling: string; called: string } {
+  return { calling: call.callingNumber ?? resolved.line.numbers[0]!, called: call.calledNumber ?? '' };
+}
+
+function drawsOf(probe: RatedProbe): Record<string, number> {
+  const draws: Record<string, number> = {};
+  for (const d of probe.charge.explanation.bucketDraws) draws[d.basket] = (draws[d.basket] ?? 0) + d.units;
+  return draws;
+}
+
+function unknownLine(req: { accountCode?: string | null; callingNumber: string }): Refusal {
+  return { code: 'unknown_line', message: `no line has account code ${JSON.stringify(req.accountCode ?? null)} or calling number ${JSON.stringify(req.callingNumber)}` };
+}

@@ -1,0 +1,237 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { Direction, IsoInstant, Service } from '@rcp/contracts';
+import type { SwitchConfig } from '@rcp/ingestion';
+import { docSchema } from '@rcp/runtime';
+import type { CreditControl } from '../credit-control/control.js';
+import type { SwitchKeys } from './switch-keys.js';
+
+/** The id the switch will give the call's CDR (its record id): it ties the session to its rated CDR. */
+const SessionId = z.string().min(1).max(256);
+const Units = z.number().int().min(0).max(31 * 24 * 3600);
+
+const AuthorizeBody = z.object({
+  sessionId: SessionId.describe('the record id the switch will put in this call’s CDR (with the switch id, the call’s identity)'),
+  accountCode: z.string().min(1).max(128).nullable().optional(),
+  callingNumber: z.string().min(1).max(40),
+  calledNumber: z.string().min(1).max(40),
+  service: Service.default('voice'),
+  direction: Direction.default('outbound'),
+  /** When the call starts (default: now); it picks the tariff band and the catalogue version. */
+  startTime: IsoInstant.optional(),
+  /** Units wanted (seconds for voice; default and cap: the longest grant). */
+  requestedUnits: Units.min(1).optional(),
+});
+const UpdateBody = z.object({ usedUnits: Units.describe('units used since the call started (a running total)'), requestedUnits: Units.min(1).optional() });
+const TerminateBody = z.object({ usedUnits: Units.describe('the call’s final used units (billable seconds for voice)') });
+const EventBody = z.object({
+  eventId: SessionId.describe('the record id the switch will put in this event’s CDR'),
+  accountCode: z.string().min(1).max(128).nullable().optional(),
+  callingNumber: z.string().min(1).max(40),
+  calledNumber: z.string().min(1).max(40),
+  service: z.enum(['sms', 'fax', 'email', 'data']),
+  direction: Direction.default('outbound'),
+  startTime: IsoInstant.optional(),
+  units: Units.min(1).describe('messages, pages, e-mails or bytes'),
+});
+
+const Reason = z.object({ code: z.string(), message: z.string() });
+const Money = z.object({ amount: z.string(), currency: z.string() });
+const GrantedAnswer = z.object({
+  result: z.literal('granted'),
+  sessionId: z.string(),
+  accountId: z.string(),
+  lineId: z.string(),
+  service: z.string(),
+  unit: z.string(),
+  grantedUnits: z.number().int(),
+  totalGrantedUnits: z.number().int(),
+  usedUnits: z.number().int(),
+  limitedBy: z.enum(['requested', 'credit', 'allowance']),
+  finalGrant: z.boolean(),
+  validitySeconds: z.number().int(),
+  expiresAt: z.string(),
+  reservation: Money,
+  rate: z
+    .object({
+      destination: z.string().nullable(),
+      price: z.string(),
+      per: z.enum(['minute', 'unit']),
+      unitSize: z.number().int(),
+      connectFee: z.string(),
+      increments: z.object({ initial: z.number().int(), subsequent: z.number().int() }),
+    })
+    .nullable(),
+  allowance: z.array(z.object({ basket: z.string(), drawn: z.number().int(), remainingAfter: z.number().int() })),
+  overage: z.object({ enabled: z.boolean(), target: z.string().nullable() }),
+  availableCredit: z.string(),
+  repeated: z.boolean(),
+});
+const RefusedAnswer = z.object({ result: z.literal('refused'), sessionId: z.string(), reason: Reason, usedUnits: z.number().int().optional(), finalGrant: z.boolean().optional() });
+const TerminatedAnswer = z.object({
+  result: z.literal('terminated'),
+  sessionId: z.string(),
+  accountId: z.string(),
+  usedUnits: z.number().int(),
+  committed: Money,
+  charged: z.string(),
+  chargedBy: z.enum(['commit', 'rated_cdr']),
+  repeated: z.boolean(),
+});
+const EventAnswer = z.object({ result: z.literal('charged'), eventId: z.string(), accountId: z.string(), lineId: z.string(), units: z.number().int(), amount: z.string(), currency: z.string(), repeated: z.boolean() });
+const ErrorAnswer = z.object({ error: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() });
+const SessionView = z.object({
+  sessionId: z.string(),
+  accountId: z.string(),
+  lineId: z.string(),
+  service: z.string(),
+  status: z.string(),
+  grantedUnits: z.number().int(),
+  usedUnits: z.number().int(),
+  reserved: z.string(),
+  charged: z.string(),
+  committed: z.boolean(),
+  ratedRevision: z.number().int().nullable(),
+  expiresAt: z.string().nullable(),
+});
+
+const errors = { 400: docSchema(ErrorAnswer), 401: docSchema(ErrorAnswer) };
+
+/**
+ * The real-time API switches call before and during a call (in the spirit of Diameter Gy: CCR-Initial,
+ * -Update, -Terminate and -Event). A refusal is an answer, not an error: HTTP 403 with `result: "refused"` and
+ * a stable reason code.
+ */
+export function registerCreditControlRoutes(app: FastifyInstance, deps: { control: CreditControl; keys: SwitchKeys }): void {
+  const authenticate = (req: FastifyRequest, reply: FastifyReply): SwitchConfig | null => {
+    const sw = deps.keys.authenticate(req);
+    if (!sw) void reply.code(401).send({ error: 'unauthorized', message: 'missing or unknown API key (send it in the x-api-key header)' });
+    return sw;
+  };
+  const parse = <T extends z.ZodType>(schema: T, body: unknown, reply: FastifyReply): z.infer<T> | null => {
+    const parsed = schema.safeParse(body ?? {});
+    if (parsed.success) return parsed.data;
+    void reply.code(400).send({
+      error: 'invalid_request',
+      message: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+    return null;
+  };
+  const caller = (sw: SwitchConfig) => ({ id: sw.id, country: sw.country });
+
+  app.post(
+    '/v1/sessions',
+    {
+      schema: {
+        tags: ['credit control'],
+        summary: 'Authorize a call and reserve credit for it (initial request): granted units, price, allowance, validity; or a refusal with a reason code',
+        body: docSchema(AuthorizeBody),
+        response: { 201: docSchema(GrantedAnswer), 200: docSchema(GrantedAnswer), 403: docSchema(RefusedAnswer), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const sw = authenticate(req, reply);
+      if (!sw) return reply;
+      const body = parse(AuthorizeBody, req.body, reply);
+      if (!body) return reply;
+      const answer = await deps.control.authorize(caller(sw), body);
+      return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:sessionId/update',
+    {
+      schema: {
+        tags: ['credit control'],
+        summary: 'Report the units used so far and ask for more (update request)',
+        body: docSchema(UpdateBody),
+        response: { 200: docSchema(GrantedAnswer), 403: docSchema(RefusedAnswer), 404: docSchema(ErrorAnswer), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const sw = authenticate(req, reply);
+      if (!sw) return reply;
+      const body = parse(UpdateBody, req.body, reply);
+      if (!body) return reply;
+      const { sessionId } = req.params as { sessionId: string };
+      const answer = await deps.control.update(caller(sw), sessionId, body);
+      if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
+      return reply.code(answer.result === 'refused' ? 403 : 200).send(answer);
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:sessionId/terminate',
+    {
+      schema: {
+        tags: ['credit control'],
+        summary: 'End a call: commit its final used units to the ledger and release the rest of the reservation and its channel',
+        body: docSchema(TerminateBody),
+        response: { 200: docSchema(TerminatedAnswer), 404: docSchema(ErrorAnswer), 409: docSchema(ErrorAnswer), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const sw = authenticate(req, reply);
+      if (!sw) return reply;
+      const body = parse(TerminateBody, req.body, reply);
+      if (!body) return reply;
+      const { sessionId } = req.params as { sessionId: string };
+      const answer = await deps.control.terminate(caller(sw), sessionId, body);
+      if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
+      if (answer.result === 'conflict') return reply.code(409).send({ error: 'not_a_session', message: answer.message });
+      return reply.code(200).send(answer);
+    },
+  );
+
+  app.get(
+    '/v1/sessions/:sessionId',
+    { schema: { tags: ['credit control'], summary: 'A session’s reservation and charge', response: { 200: docSchema(SessionView), 404: docSchema(ErrorAnswer), 401: docSchema(ErrorAnswer) } } },
+    async (req, reply) => {
+      const sw = authenticate(req, reply);
+      if (!sw) return reply;
+      const { sessionId } = req.params as { sessionId: string };
+      const row = await deps.control.session(caller(sw), sessionId);
+      if (!row) return reply.code(404).send(unknownSession(sessionId, sw));
+      return {
+        sessionId,
+        accountId: row.accountId,
+        lineId: row.lineId,
+        service: row.service,
+        status: row.status,
+        grantedUnits: row.grantedUnits,
+        usedUnits: row.usedUnits,
+        reserved: row.reserved,
+        charged: row.charged,
+        committed: row.committed,
+        ratedRevision: row.ratedRevision,
+        expiresAt: row.expiresAt,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/events',
+    {
+      schema: {
+        tags: ['credit control'],
+        summary: 'Charge a one-shot event (SMS, fax pages, e-mail) before delivering it: all its units are granted and committed, or it is refused',
+        body: docSchema(EventBody),
+        response: { 201: docSchema(EventAnswer), 200: docSchema(EventAnswer), 403: docSchema(RefusedAnswer), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const sw = authenticate(req, reply);
+      if (!sw) return reply;
+      const body = parse(EventBody, req.body, reply);
+      if (!body) return reply;
+      const answer = await deps.control.chargeEvent(caller(sw), body);
+      return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
+    },
+  );
+}
+
+function unknownSession(sessionId: string, sw: SwitchConfig) {
+  return { error: 'unknown_session', message: `switch ${sw.id} has no session ${sessionId}` };
+}

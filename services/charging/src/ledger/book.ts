@@ -1,0 +1,185 @@
+import type pg from 'pg';
+import type { BalanceEventV1 } from '@rcp/contracts';
+import { postToBalance, type CreditPolicy, type CreditState, type RechargeCount } from '@rcp/domain';
+
+/** Why money moved. Every ledger entry names one. */
+export type LedgerCause = 'rated_cdr' | 'top_up' | 'auto_recharge' | 'adjustment' | 'reservation_commit';
+
+export type Posting = {
+  accountId: string;
+  currency: string;
+  cause: LedgerCause;
+  /** Unique per cause: the rated CDR and its revision, the top-up's idempotency key, the call's id ... */
+  causeRef: string;
+  /** Signed: negative draws credit (a charge), positive adds it (a top-up). */
+  amount: string;
+  /** Why, in words (adjustments). */
+  note?: string;
+};
+
+export type PostingResult = { posting: Posting; status: 'posted' | 'already_posted'; balanceAfter: string | null };
+
+/** What charging knows of an account's terms from account.events. */
+export type AccountTerms = {
+  currency: string;
+  policy: CreditPolicy;
+  /** The billing period (its key) an instant falls in: the auto-recharge limit counts per period. */
+  periodAt: (at: Date) => string;
+};
+
+export const DEFAULT_POLICY: CreditPolicy = { mode: 'prepaid', postpaidFallback: null, creditLimit: '0', lowBalanceThreshold: '0', autoRecharge: null };
+
+export type LockedAccount = { accountId: string; currency: string; state: CreditState; recharges: RechargeCount | null };
+
+type Entry = { posting: Posting; balanceAfter: string };
+
+/**
+ * One transaction's hold on a set of accounts: their rows are locked (in id order, so two books never
+ * deadlock), postings move their balances in memory under the credit rules of @rcp/domain, and `flush`
+ * writes the ledger entries, the balances and the balance events (outbox) in one statement.
+ */
+export class LedgerBook {
+  private readonly entries: Entry[] = [];
+  private readonly events: BalanceEventV1[] = [];
+  private readonly touched = new Set<string>();
+  private readonly now = new Date();
+
+  private constructor(
+    private readonly client: pg.PoolClient,
+    private readonly accounts: Map<string, LockedAccount>,
+    private readonly termsOf: (accountId: string) => AccountTerms,
+  ) {}
+
+  /** Locks the accounts' rows for the transaction, opening a balance in its policy's mode for an account's first use. */
+  static async lock(client: pg.PoolClient, accountIds: string[], termsOf: (accountId: string) => AccountTerms): Promise<LedgerBook> {
+    const ids = [...new Set(accountIds)].sort();
+    const read = () =>
+      client.query<{ account_id: string; currency: string; balance: string; mode: 'prepaid' | 'postpaid'; blocked: boolean; recharge_period: string | null; recharge_count: number }>(
+        `select account_id, currency, balance, mode, blocked, recharge_period, recharge_count from charging.accounts where account_id = any($1) order by account_id for update`,
+        [ids],
+      );
+    let { rows } = await read();
+    if (rows.length < ids.length) {
+      const known = new Set(rows.map((r) => r.account_id));
+      const missing = ids.filter((id) => !known.has(id));
+      await client.query(
+        `insert into charging.accounts (account_id, currency, mode) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
+        [missing, missing.map((a) => termsOf(a).currency), missing.map((a) => termsOf(a).policy.mode)],
+      );
+      ({ rows } = await read());
+    }
+    const accounts = new Map<string, LockedAccount>(
+      rows.map((r) => [
+        r.account_id,
+        {
+          accountId: r.account_id,
+          currency: r.currency,
+          state: { balance: r.balance, mode: r.mode, blocked: r.blocked },
+          recharges: r.recharge_period === null ? null : { period: r.recharge_period, count: r.recharge_count },
+        },
+      ]),
+    );
+    return new LedgerBook(client, accounts, termsOf);
+  }
+
+  account(accountId: string): LockedAccount {
+    const a = this.accounts.get(accountId);
+    if (!a) throw new Error(`account ${accountId} is not locked in this transaction`);
+    return a;
+  }
+
+  get hasChanges(): boolean {
+    return this.entries.length > 0;
+  }
+
+  /** The (cause, cause_ref) pairs among these already in the ledger: top-ups and adjustments are idempotent by key. */
+  async alreadyPosted(postings: Pick<Posting, 'cause' | 'causeRef'>[]): Promise<Set<string>> {
+    if (postings.length === 0) return new Set();
+    const { rows } = await this.client.query<{ cause: string; cause_ref: string }>(
+      `select l.cause, l.cause_ref from charging.ledger l join unnest($1::text[], $2::text[]) as t(cause, cause_ref) on l.cause = t.cause and l.cause_ref = t.cause_ref`,
+      [postings.map((p) => p.cause), postings.map((p) => p.causeRef)],
+    );
+    return new Set(rows.map((r) => postingKey(r.cause, r.cause_ref)));
+  }
+
+  /**
+   * Posts an entry: the balance moves, and a charge that leaves prepaid credit below the auto-recharge
+   * threshold posts the recharge as an entry of its own (cause auto_recharge) right after it.
+   */
+  post(posting: Posting): string {
+    const a = this.account(posting.accountId);
+    const terms = this.termsOf(posting.accountId);
+    const outcome = postToBalance(a.state, terms.policy, posting.amount, { period: terms.periodAt(this.now), recharges: a.recharges });
+    const eventId = postingKey(posting.cause, posting.causeRef, ':');
+    this.entries.push({ posting, balanceAfter: outcome.balanceAfterPosting });
+    const base = { v: 1 as const, accountId: posting.accountId, at: this.now.toISOString(), currency: a.currency };
+    if (posting.cause === 'top_up') this.events.push({ ...base, type: 'topped_up', eventId, ledgerEntryId: eventId, amount: posting.amount, balance: outcome.balanceAfterPosting });
+    else if (posting.cause === 'auto_recharge') this.events.push({ ...base, type: 'recharged', eventId, ledgerEntryId: eventId, amount: posting.amount, balance: outcome.balanceAfterPosting });
+    else this.events.push({ ...base, type: 'charged', eventId, ledgerEntryId: eventId, amount: posting.amount, cause: posting.cause, balance: outcome.balanceAfterPosting });
+    for (const e of outcome.events) {
+      if (e.type === 'recharged') {
+        // The recharge a charge triggered: its own ledger entry, caused by (and named after) that charge.
+        const recharge: Posting = { accountId: posting.accountId, currency: posting.currency, cause: 'auto_recharge', causeRef: `after:${eventId}`, amount: e.amount };
+        const rechargeId = postingKey(recharge.cause, recharge.causeRef, ':');
+        this.entries.push({ posting: recharge, balanceAfter: outcome.state.balance });
+        this.events.push({ ...base, type: 'recharged', eventId: rechargeId, ledgerEntryId: rechargeId, amount: e.amount, balance: outcome.state.balance });
+      } else this.events.push({ ...base, ...e, eventId: `${eventId}:${e.type}`, balance: outcome.state.balance });
+    }
+    a.state = outcome.state;
+    a.recharges = outcome.recharges;
+    this.touched.add(posting.accountId);
+    return outcome.state.balance;
+  }
+
+  /** An auto-recharge decided outside a posting (before granting a call): counted against the period's limit. */
+  recharge(accountId: string, amount: string, causeRef: string): string {
+    const a = this.account(accountId);
+    const terms = this.termsOf(accountId);
+    const period = terms.periodAt(this.now);
+    const balance = this.post({ accountId, currency: a.currency, cause: 'auto_recharge', causeRef, amount });
+    a.recharges = { period, count: (a.recharges?.period === period ? a.recharges.count : 0) + 1 };
+    return balance;
+  }
+
+  /** Writes the entries, balances and events: one statement, in the caller's transaction. */
+  async flush(): Promise<void> {
+    if (this.entries.length === 0) return;
+    const touched = [...this.touched].map((id) => this.account(id));
+    await this.client.query(
+      `with entries as (
+         insert into charging.ledger (account_id, cause, cause_ref, amount, balance_after, currency, note)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $15::text[])
+       ), balances as (
+         update charging.accounts a set balance = t.balance, mode = t.mode, blocked = t.blocked, recharge_period = t.recharge_period,
+                recharge_count = t.recharge_count, updated_at = now()
+         from unnest($7::text[], $8::numeric[], $9::text[], $10::boolean[], $11::text[], $12::int[]) as t(account_id, balance, mode, blocked, recharge_period, recharge_count)
+         where a.account_id = t.account_id
+       )
+       insert into charging.outbox (topic, key, payload) select 'balance.events', k, p from unnest($13::text[], $14::jsonb[]) as e(k, p)`,
+      [
+        this.entries.map((e) => e.posting.accountId),
+        this.entries.map((e) => e.posting.cause),
+        this.entries.map((e) => e.posting.causeRef),
+        this.entries.map((e) => e.posting.amount),
+        this.entries.map((e) => e.balanceAfter),
+        this.entries.map((e) => this.account(e.posting.accountId).currency),
+        touched.map((a) => a.accountId),
+        touched.map((a) => a.state.balance),
+        touched.map((a) => a.state.mode),
+        touched.map((a) => a.state.blocked),
+        touched.map((a) => a.recharges?.period ?? null),
+        touched.map((a) => a.recharges?.count ?? 0),
+        this.events.map((e) => e.accountId),
+        this.events.map((e) => JSON.stringify(e)),
+        this.entries.map((e) => e.posting.note ?? null),
+      ],
+    );
+    this.entries.length = 0;
+    this.events.length = 0;
+    this.touched.clear();
+  }
+}
+
+export function postingKey(cause: string, causeRef: string, sep = '\u0000'): string {
+  return `${cause}${sep}${causeRef}`;
+}

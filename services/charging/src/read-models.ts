@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { AccountEventV1, AccountUpserted, CatalogueEventV1 } from '@rcp/contracts';
+import { LineDirectory } from '@rcp/ingestion';
+import { catalogueVersionAt, normaliseNumber, parseCatalogue, periodAt, type Catalogue, type CatalogueVersion } from '@rcp/domain';
+import { TopicTable } from '@rcp/kafka';
+import type { ServiceContext } from '@rcp/runtime';
+import { DEFAULT_POLICY, type AccountTerms } from './ledger/book.js';
+
+export type ResolvedLine = { account: AccountUpserted; line: AccountUpserted['lines'][number] };
+
+/** The accounts as account.events has them (compacted, rebuilt at start), with the line directory ingestion uses. */
+export class Accounts {
+  readonly directory = new LineDirectory();
+  readonly table: TopicTable<'account.events', AccountUpserted>;
+
+  constructor(ctx: ServiceContext, prefix: string) {
+    this.table = new TopicTable<'account.events', AccountUpserted>({
+      kafka: ctx.kafka,
+      prefix,
+      topic: 'account.events',
+      service: 'charging',
+      logger: ctx.logger,
+      producer: ctx.producer,
+      metrics: ctx.metrics,
+      keyOf: (e: AccountEventV1) => e.accountId,
+      reduce: (e: AccountEventV1) => {
+        this.directory.apply(e);
+        return e.type === 'account.deleted' ? null : e;
+      },
+    });
+  }
+
+  get(accountId: string): AccountUpserted | undefined {
+    return this.table.get(accountId);
+  }
+
+  /** The account's terms; an account charging does not know yet is plain prepaid in the currency it is charged in. */
+  termsOf(accountId: string, fallbackCurrency = 'EUR'): AccountTerms {
+    return accountTerms(this.get(accountId), fallbackCurrency);
+  }
+
+  /** The line a switch's request is for: by account code, else by the calling number read with the switch's country. */
+  resolve(switchCountry: string, accountCode: string | null | undefined, callingNumber: string): ResolvedLine | undefined {
+    const calling = normaliseNumber(callingNumber, { countryCode: switchCountry });
+    const ref = this.directory.find(accountCode, calling.ok ? calling.e164 : null);
+    const account = ref && this.get(ref.accountId);
+    const line = account?.lines.find((l) => l.lineId === ref!.lineId);
+    return account && line ? { account, line } : undefined;
+  }
+}
+
+export function accountTerms(account: AccountUpserted | undefined, fallbackCurrency = 'EUR'): AccountTerms {
+  if (!account) return { currency: fallbackCurrency, policy: DEFAULT_POLICY, periodAt: (at) => at.toISOString().slice(0, 7) + '-01' };
+  const c = account.credit;
+  return {
+    currency: account.currency,
+    policy: { mode: c.mode, postpaidFallback: c.postpaidFallback, creditLimit: c.creditLimit, lowBalanceThreshold: c.lowBalanceThreshold, autoRecharge: c.autoRecharge },
+    periodAt: (at) => periodAt({ timeZone: account.timezone, cycleAnchorDay: account.billing.anchorDay }, at.getTime()).periodKey,
+  };
+}
+
+/**
+ * The catalogue in force, from catalogue.events (compacted by catalogue id, published by rating when billing
+ * ops apply a document): the newest applied document prices, as in rating. A document that fails the
+ * domain's validation is logged and skipped; the one before it stays in force.
+ */
+export class Catalogues {
+  readonly table: TopicTable<'catalogue.events', { revision: number; catalogue: Catalogue }>;
+
+  constructor(ctx: ServiceContext, prefix: string, logger: Logger) {
+    this.table = new TopicTable({
+      kafka: ctx.kafka,
+      prefix,
+      topic: 'catalogue.events',
+      service: 'charging',
+      logger: ctx.logger,
+      producer: ctx.producer,
+      metrics: ctx.metrics,
+      keyOf: (e: CatalogueEventV1) => e.catalogueId,
+      reduce: (e: CatalogueEventV1, previous) => {
+        try {
+          return { revision: e.revision, catalogue: parseCatalogue(e.document) };
+        } catch (err) {
+          logger.error({ catalogueId: e.catalogueId, revision: e.revision, err: (err as Error).message }, 'catalogue.events document failed validation; keeping the previous one');
+          return previous ?? null;
+        }
+      },
+    });
+  }
+
+  /** The catalogue version in force at an instant, from the newest applied document. */
+  versionAt(at: string): CatalogueVersion | undefined {
+    let newest: { revision: number; catalogue: Catalogue } | undefined;
+    for (const c of this.table.values()) if (!newest || c.revision > newest.revision) newest = c;
+    return newest ? catalogueVersionAt(newest.catalogue, at) : undefined;
+  }
+}
