@@ -29,6 +29,8 @@ export const ingestionConfigShape = {
     .pipe(z.array(SwitchConfig).min(1, 'must name at least one switch')),
   /** Largest request body, JSON or NDJSON stream. */
   RCP_INGEST_BODY_LIMIT_MB: z.coerce.number().int().min(1).max(1024).default(64),
+  /** Bearer token for ops actions (listing and re-driving rejected records); unset: those are disabled. */
+  RCP_OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Records validated, deduplicated and published together. */
   RCP_INGEST_CHUNK: z.coerce.number().int().min(1).max(50_000).default(2000),
 };

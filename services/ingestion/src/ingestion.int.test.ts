@@ -16,6 +16,7 @@ import { createIngestionService, type IngestionService } from './service.js';
 
 const fixture = (p: string) => fileURLToPath(new URL(`../test/fixtures/${p}`, import.meta.url));
 const SWITCH = { id: 'pbx-rome', apiKey: 'pbx-rome-key-0123456789abcdef', country: '39', timeZone: 'Europe/Rome' };
+const OPS = 'ingestion-ops-token-0123456789';
 const OTHER = { id: 'pbx-milan', apiKey: 'pbx-milan-key-0123456789abcdef', country: '39', timeZone: 'Europe/Rome' };
 const ACCOUNT: AccountUpserted = {
   v: 1, type: 'account.upserted', eventId: 'ing-1', at: '2026-09-01T00:00:00Z', accountId: 'ACC-ING', partnerId: null, name: 'Ingestion test',
@@ -43,6 +44,7 @@ beforeAll(async () => {
     RCP_SWITCHES: JSON.stringify([SWITCH, OTHER]),
     RCP_INGEST_BODY_LIMIT_MB: '1',
     RCP_INGEST_CHUNK: '100',
+    RCP_OPS_TOKEN: OPS,
   });
   // The account exists before ingestion starts, as it would in production.
   const { ensureTopics } = await import('@rcp/kafka');
@@ -159,6 +161,33 @@ describe('ingestion API', () => {
     const rejected = await topicMessages<CdrRejectedV1>('cdr.rejected', (m) => m.filter((x) => x.value.recordId === 'rej-1' || (x.value.original as { recordId?: string })?.recordId === 'rej-2').length >= 2);
     const codes = rejected.filter((x) => x.value.recordId === 'rej-1' || (x.value.original as { recordId?: string })?.recordId === 'rej-2').map((x) => x.value.reasons[0]!.code).sort();
     expect(codes).toEqual(['invalid_field', 'unknown_account']);
+  });
+});
+
+describe('re-driving refused records', () => {
+  it('takes a record refused for an unknown line once the line exists, and only once', async () => {
+    const orphan = cdr('late-line-1', { callingNumber: '+39 02 7777 0001' });
+    const first = await post('/v1/cdrs', json([orphan]), { 'content-type': 'application/json', 'x-api-key': SWITCH.apiKey });
+    expect(((await first.json()) as { results: { reasons: { code: string }[] }[] }).results[0]!.reasons[0]!.code).toBe('unknown_account');
+    const listed = await fetch(`${url}/v1/rejections`, { headers: { authorization: `Bearer ${OPS}` } });
+    expect(((await listed.json()) as { rejections: { recordId: string }[] }).rejections.map((r) => r.recordId)).toContain('late-line-1');
+    expect((await post('/v1/rejections/redrive', '{}', { 'content-type': 'application/json' })).status).toBe(401);
+
+    // The line is provisioned afterwards.
+    const producer = new ContractProducer(kafka, prefix, createLogger('ingestion-test', 'error'));
+    await producer.connect();
+    await producer.publish('account.events', [{ key: 'ACC-LATE', value: { ...ACCOUNT, accountId: 'ACC-LATE', eventId: 'late-1', lines: [{ ...ACCOUNT.lines[0]!, lineId: 'L-LATE', numbers: ['390277770001'], accountCodes: [] }] } }]);
+    await producer.disconnect();
+    for (let i = 0; i < 100 && !service.directory.linesOf('ACC-LATE'); i++) await new Promise((r) => setTimeout(r, 100));
+
+    const redrive = () => post('/v1/rejections/redrive', json({ codes: ['unknown_account'] }), { 'content-type': 'application/json', authorization: `Bearer ${OPS}` }).then((r) => r.json());
+    expect(await redrive()).toMatchObject({ accepted: 1 });
+    // Taken records are not considered again; a record whose cause is not fixed (rej-1 above) stays pending.
+    const second = (await redrive()) as { considered: number; accepted: number; duplicates: number; rejectedAgain: number };
+    expect(second).toMatchObject({ accepted: 0, duplicates: 0 });
+    expect(second.rejectedAgain).toBe(second.considered);
+    const raw = await topicMessages<CdrRawV1>('cdr.raw', (m) => m.some((x) => x.value.recordId === 'late-line-1'));
+    expect(raw.find((x) => x.value.recordId === 'late-line-1')).toMatchObject({ key: 'ACC-LATE', value: { lineId: 'L-LATE' } });
   });
 });
 

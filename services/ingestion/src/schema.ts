@@ -1,4 +1,4 @@
-import { index, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigserial, index, jsonb, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
 export const ingestion = pgSchema('ingestion');
 
@@ -19,4 +19,25 @@ export const receivedCdrs = ingestion.table(
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' }),
   },
   (t) => [primaryKey({ columns: [t.source, t.recordId] }), index('received_cdrs_account_start').on(t.accountId, t.startTime)],
+);
+
+/**
+ * Every record ingestion refused, with its reasons and the record as received, so ops can see it and
+ * re-drive it once the cause is fixed (a line provisioned late, a switch's clock corrected).
+ */
+export const rejectedRecords = ingestion.table(
+  'rejected_records',
+  {
+    id: bigserial('id', { mode: 'bigint' }).primaryKey(),
+    switchId: text('switch_id').notNull(),
+    source: text('source'),
+    recordId: text('record_id'),
+    reasons: jsonb('reasons').notNull(),
+    original: jsonb('original'),
+    rejectedAt: timestamp('rejected_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    /** Set when a re-drive took the record, or refused it again (then with the new reasons in `reasons`). */
+    redrivenAt: timestamp('redriven_at', { withTimezone: true, mode: 'string' }),
+    redriveOutcome: text('redrive_outcome'),
+  },
+  (t) => [index('rejected_records_pending').on(t.redrivenAt, t.rejectedAt)],
 );

@@ -42,6 +42,15 @@ export async function createIngestionService(config: IngestionConfig): Promise<I
   await accounts.ready();
 
   const intake = new Intake({ pool: ctx.pool, producer: ctx.producer, directory, logger: ctx.logger, metrics: ctx.metrics });
-  registerIngestionRoutes(ctx.app, { intake, directory, keys: new SwitchKeys(config.RCP_SWITCHES), chunk: config.RCP_INGEST_CHUNK, bodyLimitBytes });
+  registerIngestionRoutes(ctx.app, {
+    intake,
+    directory,
+    keys: new SwitchKeys(config.RCP_SWITCHES),
+    chunk: config.RCP_INGEST_CHUNK,
+    bodyLimitBytes,
+    pool: ctx.pool,
+    switches: config.RCP_SWITCHES,
+    opsToken: config.RCP_OPS_TOKEN,
+  });
   return { ctx, intake, directory, listen: () => ctx.listen(), stop: () => ctx.stop() };
 }

@@ -13,6 +13,11 @@ export class SwitchKeys {
     this.byDigest = switches.map((sw) => ({ digest: sha256(sw.apiKey), sw }));
   }
 
+  /** Constant-time comparison of two secrets. */
+  static same(a: string, b: string): boolean {
+    return timingSafeEqual(sha256(a), sha256(b));
+  }
+
   /** The switch the request's key belongs to, or null. */
   authenticate(req: FastifyRequest): SwitchConfig | null {
     const header = req.headers['x-api-key'] ?? req.headers.authorization?.replace(/^Bearer\s+/i, '');

@@ -7,8 +7,10 @@ import type { SwitchConfig } from '../config.js';
 import { ApiCdrRecord } from '../intake/api-record.js';
 import type { IncomingRecord, Intake, RecordOutcome } from '../intake/intake.js';
 import { parseFreeSwitchJsonCdr } from '../formats/index.js';
-import type { SwitchKeys } from './auth.js';
+import { SwitchKeys } from './auth.js';
 import type { LineDirectory } from '../intake/line-directory.js';
+import { redriveRejections } from '../intake/redrive.js';
+import type pg from 'pg';
 
 const Outcome = z.object({
   index: z.number().int(),
@@ -17,6 +19,7 @@ const Outcome = z.object({
   recordId: z.string().optional(),
   reasons: z.array(z.object({ code: z.string(), message: z.string(), path: z.string().optional() })).optional(),
 });
+const RedriveRequest = z.object({ codes: z.array(z.string().min(1)).min(1).optional(), switchId: z.string().optional(), limit: z.number().int().min(1).max(100_000).optional() });
 const ErrorResponse = z.object({ error: z.string(), message: z.string() });
 const IntakeResponse = z.object({ accepted: z.number().int(), duplicates: z.number().int(), rejected: z.number().int(), results: z.array(Outcome) });
 
@@ -43,7 +46,7 @@ export function checkApiRecord(index: number, value: unknown): IncomingRecord {
   };
 }
 
-export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: Intake; keys: SwitchKeys; directory: LineDirectory; chunk: number; bodyLimitBytes: number }): void {
+export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: Intake; keys: SwitchKeys; directory: LineDirectory; chunk: number; bodyLimitBytes: number; pool: pg.Pool; switches: SwitchConfig[]; opsToken?: string }): void {
   // NDJSON is streamed: records are taken chunk by chunk while the body is still arriving.
   app.addContentTypeParser('application/x-ndjson', (_req, payload, done) => done(null, payload));
   // mod_json_cdr posts form-encoded when configured so; the parser gets the raw text.
@@ -141,6 +144,31 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
     if (!lines) return reply.code(404).send({ error: 'unknown_account', message: `ingestion knows no account ${accountId} yet` });
     return { accountId, lines };
   });
+
+  const isOps = (req: FastifyRequest) => {
+    const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+    return Boolean(deps.opsToken && token && SwitchKeys.same(token, deps.opsToken));
+  };
+
+  app.get('/v1/rejections', { schema: { tags: ['ops'], summary: 'Records refused and not yet re-driven, oldest first (ops token)' } }, async (req, reply) => {
+    if (!isOps(req)) return reply.code(401).send({ error: 'unauthorized', message: 'listing rejections needs the ops bearer token' });
+    const { rows } = await deps.pool.query(
+      `select id::text, switch_id as "switchId", source, record_id as "recordId", reasons, original, rejected_at as "rejectedAt", redrive_outcome as "lastRedrive"
+       from ingestion.rejected_records where redriven_at is null order by id limit 1000`,
+    );
+    return { rejections: rows };
+  });
+
+  app.post(
+    '/v1/rejections/redrive',
+    { schema: { tags: ['ops'], summary: 'Send refused records through intake again once their cause is fixed (ops token)', body: docSchema(RedriveRequest) } },
+    async (req, reply) => {
+      if (!isOps(req)) return reply.code(401).send({ error: 'unauthorized', message: 're-driving needs the ops bearer token' });
+      const body = RedriveRequest.safeParse(req.body ?? {});
+      if (!body.success) return reply.code(400).send({ error: 'invalid_request', message: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      return redriveRejections(deps.pool, deps.intake, deps.switches, checkApiRecord, body.data);
+    },
+  );
 
   app.post(
     '/v1/cdrs/freeswitch',

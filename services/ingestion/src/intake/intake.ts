@@ -34,7 +34,7 @@ export class Intake {
     private readonly deps: { pool: pg.Pool; producer: ContractProducer; directory: LineDirectory; logger: Logger; metrics: Metrics; now?: () => Date },
   ) {}
 
-  async take(sw: SwitchConfig, incoming: IncomingRecord[]): Promise<RecordOutcome[]> {
+  async take(sw: SwitchConfig, incoming: IncomingRecord[], opts: { keepRejections?: boolean } = {}): Promise<RecordOutcome[]> {
     const now = this.deps.now?.() ?? new Date();
     const receivedAt = now.toISOString();
     const outcomes: RecordOutcome[] = [];
@@ -115,6 +115,7 @@ export class Intake {
     for (const d of duplicates) outcomes.push({ index: d.index, status: 'duplicate', source: d.cdr.source, recordId: d.cdr.recordId });
 
     // Rejections first: they are evidence of what was refused, and must not be lost if the rest fails.
+    if (opts.keepRejections !== false) await this.keepRejections(sw, rejections);
     await this.deps.producer.publish('cdr.rejected', rejections.map((r) => ({ key: r.accountId ?? r.source ?? sw.id, value: r })));
     await this.deps.producer.publish('cdr.raw', fresh.map((f) => ({ key: f.cdr.accountId, value: f.cdr })));
     await this.markPublished(fresh.map((f) => f.cdr));
@@ -167,6 +168,16 @@ export class Intake {
       else fresh.push(c);
     }
     return { fresh, duplicates };
+  }
+
+  /** Keeps the refused records where ops can list them and re-drive them (the topic has them too). */
+  private async keepRejections(sw: SwitchConfig, rejections: CdrRejectedV1[]): Promise<void> {
+    if (rejections.length === 0) return;
+    await this.deps.pool.query(
+      `insert into ingestion.rejected_records (switch_id, source, record_id, reasons, original)
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])`,
+      [rejections.map(() => sw.id), rejections.map((r) => r.source), rejections.map((r) => r.recordId), rejections.map((r) => JSON.stringify(r.reasons)), rejections.map((r) => JSON.stringify(r.original ?? null))],
+    );
   }
 
   private async markPublished(cdrs: CdrRawV1[]): Promise<void> {
