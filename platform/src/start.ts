@@ -57,9 +57,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
-    say('[start] starting ingestion, rating, charging and invoicing (logs in .rcp/logs/)...');
+    say('[start] starting ingestion, rating, charging, invoicing and provisioning (logs in .rcp/logs/)...');
     await launcher.startAll();
-    for (const s of ['ingestion', 'rating', 'charging', 'invoicing'] as const) say(`[start]   ${s.padEnd(10)} ${launcher.url(s)}  (docs: ${launcher.url(s)}/docs)`);
+    for (const s of ['ingestion', 'rating', 'charging', 'invoicing', 'provisioning'] as const) say(`[start]   ${s.padEnd(12)} ${launcher.url(s)}  (docs: ${launcher.url(s)}/docs)`);
+    // Provisioning's first back-office credential comes from RCP_BOOTSTRAP_BACKOFFICE (a hash, see docs/provisioning.md).
+    if (!process.env.RCP_BOOTSTRAP_BACKOFFICE) say('[start]   provisioning has no back-office credential: set RCP_BOOTSTRAP_BACKOFFICE (npx tsx services/provisioning/src/cli/new-credential.ts)');
     const kafka = createKafka({ brokers, clientId: 'rcp-demo', logger: createLogger('demo', 'error') });
     const summary = await runDemoPeriod({
       kafka,

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const SERVICES = ['ingestion', 'rating', 'charging', 'invoicing'] as const;
+export const SERVICES = ['ingestion', 'rating', 'charging', 'invoicing', 'provisioning'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,7 +25,7 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Runs the four services as separate Node processes (each its own `main.ts`, as in production), with their
+ * Runs the services as separate Node processes (each its own `main.ts`, as in production), with their
  * logs in files. A test can kill one with SIGKILL and start it again on the same port.
  */
 export class Launcher {
@@ -60,7 +60,7 @@ export class Launcher {
     this.logs.set(name, log);
     const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
       cwd: repoRoot,
-      env: { ...process.env, ...this.opts.env, ...this.opts.serviceEnv[name], PORT: String(p), HOST: '127.0.0.1' },
+      env: { ...process.env, ...this.opts.env, ...this.linkedEnv(name), ...this.opts.serviceEnv[name], PORT: String(p), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log, { end: false });
@@ -72,8 +72,27 @@ export class Launcher {
   }
 
   async startAll(): Promise<void> {
-    // In parallel: each creates its own schema and the shared topics (creation is idempotent).
-    await Promise.all(SERVICES.map((s) => this.start(s)));
+    // In parallel: each creates its own schema and the shared topics (creation is idempotent). Provisioning
+    // last: it is given the URLs of the services it calls.
+    await Promise.all(SERVICES.filter((s) => s !== 'provisioning').map((s) => this.start(s)));
+    await this.start('provisioning');
+  }
+
+  /**
+   * Provisioning posts top-ups to charging, reads invoices and usage from invoicing and applies partner
+   * retail prices through rating's catalogue API (with rating's ops token): their URLs when they run.
+   */
+  private linkedEnv(name: ServiceName): Record<string, string> {
+    if (name !== 'provisioning') return {};
+    const env: Record<string, string> = {};
+    const urls = { charging: 'RCP_CHARGING_URL', invoicing: 'RCP_INVOICING_URL', rating: 'RCP_RATING_URL' } as const;
+    for (const [service, variable] of Object.entries(urls) as [ServiceName, string][]) {
+      const running = this.running.get(service);
+      if (running) env[variable] = running.url;
+    }
+    const opsToken = this.opts.serviceEnv.rating?.RCP_OPS_TOKEN;
+    if (opsToken) env.RCP_RATING_OPS_SECRET = opsToken;
+    return env;
   }
 
   /** SIGTERM (graceful) or SIGKILL (a crash); resolves when the process has exited. */

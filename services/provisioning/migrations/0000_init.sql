@@ -35,7 +35,7 @@ CREATE TABLE "provisioning"."line_account_codes" (
 CREATE TABLE "provisioning"."line_numbers" (
 	"number" text PRIMARY KEY NOT NULL,
 	"line_id" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"added_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "provisioning"."line_offer_periods" (
@@ -49,7 +49,7 @@ CREATE TABLE "provisioning"."line_offer_periods" (
 	"status" text DEFAULT 'active' NOT NULL,
 	"announced" boolean DEFAULT false NOT NULL,
 	"requested_by" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"requested_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "provisioning"."lines" (
@@ -80,7 +80,7 @@ CREATE TABLE "provisioning"."overage_changes" (
 	"target" text,
 	"held_by" text,
 	"changed_by" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"changed_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "provisioning"."overage_settings" (
@@ -109,7 +109,7 @@ CREATE TABLE "provisioning"."retail_price_changes" (
 	"status" text DEFAULT 'pending' NOT NULL,
 	"catalogue_revision" integer,
 	"submitted_by" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"submitted_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"published_at" timestamp with time zone
 );
 --> statement-breakpoint
@@ -121,7 +121,7 @@ CREATE TABLE "provisioning"."top_ups" (
 	"status" text DEFAULT 'requested' NOT NULL,
 	"balance_after" numeric,
 	"requested_by" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"requested_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "top_ups_account_id_idempotency_key_pk" PRIMARY KEY("account_id","idempotency_key")
 );
 --> statement-breakpoint

@@ -7,7 +7,7 @@ import { outboxTable } from '@rcp/db';
 
 export const provisioning = pgSchema('provisioning');
 
-const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow();
+const stamp = (column: string) => timestamp(column, { withTimezone: true, mode: 'string' }).notNull().defaultNow();
 
 export const partners = provisioning.table('partners', {
   partnerId: text('partner_id').primaryKey(),
@@ -15,7 +15,7 @@ export const partners = provisioning.table('partners', {
   /** The zone a date-only effective date of the partner's price edits is read in. */
   timezone: text('timezone').notNull().default('UTC'),
   createdBy: text('created_by').notNull(),
-  createdAt: createdAt(),
+  createdAt: stamp('created_at'),
 });
 
 export const customers = provisioning.table(
@@ -33,7 +33,7 @@ export const customers = provisioning.table(
     /** Grows with every change; the account.events eventId is `<accountId>:<revision>`. */
     revision: integer('revision').notNull().default(0),
     createdBy: text('created_by').notNull(),
-    createdAt: createdAt(),
+    createdAt: stamp('created_at'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [index('customers_partner').on(t.partnerId)],
@@ -53,7 +53,7 @@ export const lines = provisioning.table(
     /** The pay-as-you-go offer a line goes back to when its flat is turned off. */
     paygOfferId: text('payg_offer_id'),
     createdBy: text('created_by').notNull(),
-    createdAt: createdAt(),
+    createdAt: stamp('created_at'),
   },
   (t) => [index('lines_account').on(t.accountId)],
 );
@@ -64,7 +64,7 @@ export const lineNumbers = provisioning.table(
   {
     number: text('number').primaryKey(),
     lineId: text('line_id').notNull().references(() => lines.lineId),
-    addedAt: createdAt(),
+    addedAt: stamp('added_at'),
   },
   (t) => [index('line_numbers_line').on(t.lineId)],
 );
@@ -97,7 +97,7 @@ export const lineOfferPeriods = provisioning.table(
     /** Whether a published state has carried it as the line's current package (scheduled ones wait). */
     announced: boolean('announced').notNull().default(false),
     requestedBy: text('requested_by').notNull(),
-    requestedAt: createdAt(),
+    requestedAt: stamp('requested_at'),
   },
   (t) => [index('line_offer_periods_line').on(t.lineId, t.effectiveFrom), index('line_offer_periods_due').on(t.effectiveFrom).where(sql`status = 'active' and not announced`)],
 );
@@ -125,7 +125,7 @@ export const overageChanges = provisioning.table('overage_changes', {
   target: text('target'),
   heldBy: text('held_by'),
   changedBy: text('changed_by').notNull(),
-  changedAt: createdAt(),
+  changedAt: stamp('changed_at'),
 });
 
 export const credentials = provisioning.table('credentials', {
@@ -137,7 +137,7 @@ export const credentials = provisioning.table('credentials', {
   accountId: text('account_id'),
   label: text('label').notNull(),
   createdBy: text('created_by').notNull(),
-  createdAt: createdAt(),
+  createdAt: stamp('created_at'),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'string' }),
 });
 
@@ -153,7 +153,7 @@ export const retailPriceChanges = provisioning.table(
     status: text('status').notNull().default('pending'),
     catalogueRevision: integer('catalogue_revision'),
     submittedBy: text('submitted_by').notNull(),
-    submittedAt: createdAt(),
+    submittedAt: stamp('submitted_at'),
     publishedAt: timestamp('published_at', { withTimezone: true, mode: 'string' }),
   },
   (t) => [index('retail_price_changes_partner').on(t.partnerId, t.changeId)],
@@ -170,7 +170,7 @@ export const topUps = provisioning.table(
     status: text('status').notNull().default('requested'),
     balanceAfter: numeric('balance_after'),
     requestedBy: text('requested_by').notNull(),
-    requestedAt: createdAt(),
+    requestedAt: stamp('requested_at'),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.idempotencyKey] })],
 );

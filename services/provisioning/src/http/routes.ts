@@ -67,7 +67,9 @@ export function registerProvisioningRoutes(app: FastifyInstance, deps: Deps, aut
           return reply.code(spec.created ? 201 : 200).send(answer);
         } catch (err) {
           if (err instanceof ApiError) return reply.code(err.status).send({ error: err.code, message: err.message, ...err.details });
-          throw err;
+          // Anything else is a fault here: logged with its stack, answered without it (nor a database code).
+          req.log.error({ err }, 'request failed');
+          return reply.code(500).send({ error: 'internal_error', message: 'internal error' });
         }
       },
     });

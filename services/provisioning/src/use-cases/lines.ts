@@ -62,9 +62,15 @@ async function scopedLine(db: pg.Pool | pg.PoolClient, actor: Principal, lineId:
   }
 }
 
+/**
+ * Numbers as people write them: "+39 06 1234567" or "0039..." (international), "06 1234567" (national,
+ * with its leading 0, in the customer's country), or bare E.164 digits "390612345678" as account.events
+ * carries them. A national number without a leading 0 (an Italian mobile, 347...) needs its +39.
+ */
 function normalise(numbers: readonly string[], country: string): string[] {
   const out = numbers.map((raw) => {
-    const n = normaliseNumber(raw, { countryCode: country });
+    const bare = /^[1-9]\d*$/.test(raw.trim().replace(/[\s\-./()]/g, ''));
+    const n = normaliseNumber(raw, { countryCode: country, bareDigits: bare ? 'international' : 'national' });
     if (!n.ok) throw refused('invalid_number', `${JSON.stringify(raw)} is not a phone number: ${n.reason}`, { number: raw });
     return n.e164;
   });
