@@ -51,3 +51,8 @@ INSERT INTO "charging"."calls" ("call_id", "account_id", "line_id", "service", "
 SELECT regexp_replace("cause_ref", '#[0-9]+$', ''), min("account_id"), '', 'voice', 'rated', -sum("amount"), max(substring("cause_ref" from '#([0-9]+)$')::int)
 FROM "charging"."ledger" WHERE "cause" = 'rated_cdr' GROUP BY regexp_replace("cause_ref", '#[0-9]+$', '')
 ON CONFLICT DO NOTHING;
+--> statement-breakpoint
+-- drainOutbox (packages/db) reads "select id::text as id ... order by id": the ORDER BY takes the text alias,
+-- so id 10 sorts before id 9 and one account's balance events could leave out of order. Ids of one length
+-- sort the same as text and as numbers; starting at 10^15 keeps them one length (reported for a fix there).
+ALTER SEQUENCE "charging"."outbox_id_seq" RESTART WITH 1000000000000000;

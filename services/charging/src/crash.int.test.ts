@@ -1,0 +1,107 @@
+// Charging as its own process (its main.ts, as in production) killed with SIGKILL while it consumes rated CDRs
+// and while switches terminate calls: after a restart every CDR is charged once, every terminated call is
+// committed once (a terminate retried after the crash finds it done or does it), and each call's rated CDR
+// reconciles with its commit. Nothing lost, nothing twice; the balance equals the ledger sum.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createPool } from '@rcp/db';
+import type pg from 'pg';
+import { account, amountOf, eventually, expectLedgerInvariants, prepare, rated, SWITCH } from '../test/harness.js';
+
+const CRASH = account('CR-1', '390611140001', { channels: 50 });
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+let env: Record<string, string>;
+let prep: Awaited<ReturnType<typeof prepare>>;
+let db: pg.Pool;
+let child: ChildProcess | null = null;
+let port = 0;
+const url = () => `http://127.0.0.1:${port}`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function startCharging(): Promise<void> {
+  child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  await eventually('charging to be ready', async () => ((await fetch(`${url()}/readyz`).catch(() => null))?.ok ? true : undefined), 60_000, 200);
+}
+
+async function kill(): Promise<void> {
+  const c = child;
+  if (!c || c.exitCode !== null) return;
+  const exited = new Promise((r) => c.once('exit', r));
+  c.kill('SIGKILL');
+  await exited;
+}
+
+const http = async (method: string, path: string, body?: unknown, key: string | null = SWITCH.apiKey) => {
+  const res = await fetch(`${url()}${path}`, { method, headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+const count = async (cause: string) => Number((await db.query(`select count(*) from charging.ledger where account_id = $1 and cause = $2`, [CRASH.accountId, cause])).rows[0].count);
+
+beforeAll(async () => {
+  prep = await prepare('crash', [CRASH]);
+  port = await freePort();
+  env = { KAFKA_BROKERS: process.env.KAFKA_BROKERS!, DATABASE_URL: prep.dbUrl, RCP_TOPIC_PREFIX: prep.prefix, RCP_SWITCHES: JSON.stringify([SWITCH]), LOG_LEVEL: 'error', HOST: '127.0.0.1' };
+  db = createPool(prep.dbUrl, { max: 2 });
+  await startCharging();
+});
+
+afterAll(async () => {
+  await kill();
+  await db?.end();
+  await prep?.producer.disconnect();
+  await prep?.drop().catch(() => undefined);
+});
+
+it('loses nothing and charges nothing twice when killed mid-stream, mid-terminate, and restarted', async () => {
+  expect((await http('POST', `/v1/accounts/${CRASH.accountId}/top-ups`, { amount: '1000.00', idempotencyKey: 'crash-init' }, null)).status).toBe(201);
+  const sessions = Array.from({ length: 20 }, (_, i) => `call-${i}`);
+  for (const s of sessions) expect((await http('POST', '/v1/sessions', { sessionId: s, callingNumber: `+${CRASH.lines[0]!.numbers[0]}`, calledNumber: '06 5551234', requestedUnits: 120 })).body.result).toBe('granted');
+
+  // 400 CDRs of other calls, 0.10 each; charging dies while it works through them.
+  const total = 400;
+  const cdrs = Array.from({ length: total }, (_, i) => rated(CRASH, `cdr-${i}`, '0.1000'));
+  for (let i = 0; i < total; i += 50) await prep.producer.publish('cdr.rated', cdrs.slice(i, i + 50).map((m) => ({ key: m.accountId, value: m })));
+  await eventually('some CDRs charged', async () => ((await count('rated_cdr')) >= 50 ? true : undefined), 60_000, 20);
+  await kill();
+  const atCrash = await count('rated_cdr');
+  await startCharging();
+
+  // The switch ends all 20 calls at once and charging dies under it: some commits land, some do not.
+  const first = Promise.allSettled(sessions.map((s) => http('POST', `/v1/sessions/${s}/terminate`, { usedUnits: 61 })));
+  await new Promise((r) => setTimeout(r, 15));
+  await kill();
+  await first;
+  await startCharging();
+  // The switch retries every terminate it has no answer for (here: all of them).
+  const retried = await Promise.all(sessions.map((s) => http('POST', `/v1/sessions/${s}/terminate`, { usedUnits: 61 })));
+  expect(retried.every((r) => r.status === 200 && r.body.result === 'terminated')).toBe(true);
+  // Their CDRs come through rating: 61 s at 60/60 = 0.20, the price the commit used.
+  await prep.producer.publish('cdr.rated', sessions.map((s) => ({ key: CRASH.accountId, value: rated(CRASH, s, '0.2000', { billedUnits: 120 }) })));
+
+  await eventually('every CDR charged', async () => ((await count('rated_cdr')) === total + sessions.length ? true : undefined), 90_000, 100);
+  expect(atCrash).toBeLessThanOrEqual(total);
+  expect(await count('reservation_commit')).toBe(sessions.length);
+  const { rows } = await db.query<{ cause: string; sum: string }>(`select cause, sum(amount)::text from charging.ledger where account_id = $1 group by cause order by cause`, [CRASH.accountId]);
+  expect(rows.map((r) => [r.cause, amountOf(r.sum).toFixed(2)])).toEqual([
+    ['rated_cdr', '-40.00'], // 400 x 0.10 + 20 x 0 (the commits already charged those calls)
+    ['reservation_commit', '-4.00'], // 20 x 0.20
+    ['top_up', '1000.00'],
+  ]);
+  const balance = (await http('GET', `/v1/accounts/${CRASH.accountId}/balance`, undefined, null)).body as { balance: string; reserved: string };
+  expect(amountOf(balance.balance).toFixed(2)).toBe('956.00');
+  expect(amountOf(balance.reserved).toFixed(2)).toBe('0.00');
+  await expectLedgerInvariants(db);
+});
