@@ -7,6 +7,27 @@ type Counter = { inc(labels: { topic: string }, n?: number): void };
 
 export type OutgoingMessage<T extends TopicName> = { key: string; value: MessageOf<T>; headers?: Record<string, string> };
 
+/** Bytes of message values per produce request; the broker's per-batch limit is 1 MiB. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+export function slicesBySize<T extends { value: string; key: string | null }>(messages: T[], maxBytes: number): T[][] {
+  const slices: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.value) + (m.key ? Buffer.byteLength(m.key) : 0) + 64;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      slices.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
+}
+
 /** A producer message broke its own contract: a bug in the producing code, never sent. */
 export class ContractViolation extends Error {
   constructor(readonly topic: string, readonly details: string) {
@@ -48,7 +69,11 @@ export class ContractProducer {
   /** For dead-letter and archive topics, whose payload is whatever failed. */
   async sendRaw(topic: string, messages: { key: string | null; value: string; headers?: Record<string, string> }[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.producer.send({ topic: physicalTopic(this.prefix, topic), acks: -1, compression: CompressionTypes.None, messages });
+    // A produce request carries one record batch per partition, and the broker refuses a batch over
+    // message.max.bytes (1 MiB by default): send in slices well under it. Order is kept, slice by slice.
+    for (const slice of slicesBySize(messages, MAX_REQUEST_BYTES)) {
+      await this.producer.send({ topic: physicalTopic(this.prefix, topic), acks: -1, compression: CompressionTypes.None, messages: slice });
+    }
     this.produced?.inc({ topic }, messages.length);
     this.logger.debug({ topic, count: messages.length }, 'published');
   }

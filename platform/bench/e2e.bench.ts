@@ -1,0 +1,88 @@
+// npm run bench:e2e -- [--cdrs N] [--accounts A] [--batch B] [--concurrency C]
+// Sends N CDRs over HTTP (NDJSON batches) through ingestion, Kafka, rating and charging on real Kafka and
+// PostgreSQL, and reports the sustained rate (first post to last ledger entry) and the ingest-to-charged
+// latency of each CDR (ingestion's receipt to charging's ledger entry), p50 and p99.
+// Last line: {"bench":"platform.e2e","cdrs_per_s":...,"p50_ms":...,"p99_ms":...}
+import { parseArgs } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { startInfra } from '@rcp/infra';
+import { createScratchDatabase } from '@rcp/db';
+import { createKafka } from '@rcp/kafka';
+import { createLogger } from '@rcp/runtime';
+import { httpJson, publishAccounts } from '../src/client.js';
+import { Launcher } from '../src/launch/launcher.js';
+import { E2E_SWITCH, OPS_TOKEN, prepaidAccount, SIMPLE_CATALOGUE } from '../src/testing/e2e-platform.js';
+
+const { values } = parseArgs({
+  options: { cdrs: { type: 'string', default: '50000' }, accounts: { type: 'string', default: '200' }, batch: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '4' } },
+});
+const N = Number(values.cdrs);
+const ACCOUNTS = Number(values.accounts);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+const infra = await startInfra({ log: false });
+const db = await createScratchDatabase(infra.postgres.url, 'bench_e2e');
+const prefix = `bench-${Date.now()}`;
+const launcher = new Launcher({
+  env: { KAFKA_BROKERS: infra.kafka.brokers.join(','), DATABASE_URL: db.url, RCP_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
+  serviceEnv: { ingestion: { RCP_SWITCHES: JSON.stringify([E2E_SWITCH]), RCP_INGEST_CHUNK: String(BATCH) }, rating: { RCP_OPS_TOKEN: OPS_TOKEN } },
+  logDir: join(tmpdir(), 'rcp-bench-logs', prefix),
+});
+const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+try {
+  await launcher.startAll();
+  const kafka = createKafka({ brokers: infra.kafka.brokers, clientId: 'bench', logger: createLogger('bench', 'error') });
+  const applied = await httpJson('PUT', `${launcher.url('rating')}/v1/catalogue`, SIMPLE_CATALOGUE, { authorization: `Bearer ${OPS_TOKEN}` });
+  if (applied.status !== 201) throw new Error(`catalogue: ${applied.status}`);
+  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => prepaidAccount(`ACC-B${i}`, `3906${String(10_000_000 + i)}`));
+  await publishAccounts(kafka, prefix, accounts);
+  while ((await httpJson('GET', `${launcher.url('ingestion')}/v1/accounts/${accounts.at(-1)!.accountId}`, undefined, { 'x-api-key': E2E_SWITCH.apiKey })).status !== 200) await new Promise((r) => setTimeout(r, 200));
+
+  const lines: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const a = i % ACCOUNTS;
+    const t = new Date(Date.UTC(2026, 9, 1) + i * 1000).toISOString();
+    lines.push(JSON.stringify({ recordId: `b-${i}`, callingNumber: `+3906${10_000_000 + a}`, calledNumber: '+390655512345', startTime: t, billableUnits: 30 + (i % 600), disposition: 'answered' }));
+  }
+  say(`[bench] posting ${N} CDRs for ${ACCOUNTS} accounts in batches of ${BATCH}, ${CONCURRENCY} at a time`);
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) {
+        const from = next;
+        next += BATCH;
+        const res = await fetch(`${launcher.url('ingestion')}/v1/cdrs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'x-api-key': E2E_SWITCH.apiKey }, body: lines.slice(from, from + BATCH).join('\n') });
+        const body = (await res.json()) as { accepted: number };
+        if (body.accepted !== Math.min(BATCH, N - from)) throw new Error(`batch at ${from}: ${JSON.stringify(body).slice(0, 300)}`);
+      }
+    }),
+  );
+  const posted = Date.now();
+  say(`[bench] ingested in ${((posted - started) / 1000).toFixed(1)} s (${Math.round(N / ((posted - started) / 1000))}/s); waiting for charging`);
+  let charged = 0;
+  while (charged < N) {
+    charged = (await pool.query<{ n: number }>(`select count(*)::int as n from charging.ledger where cause = 'rated_cdr'`)).rows[0]!.n;
+    if (Date.now() - posted > 600_000) throw new Error(`only ${charged} of ${N} charged after 10 minutes`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const { rows } = await pool.query<{ first: Date; last: Date; p50: number; p99: number }>(`
+    select min(r.received_at) as first, max(l.posted_at) as last,
+           percentile_cont(0.5) within group (order by extract(epoch from l.posted_at - r.received_at) * 1000) as p50,
+           percentile_cont(0.99) within group (order by extract(epoch from l.posted_at - r.received_at) * 1000) as p99
+    from charging.ledger l join ingestion.received_cdrs r on l.cause_ref = r.source || '/' || r.record_id || '#0'
+    where l.cause = 'rated_cdr'`);
+  const r = rows[0]!;
+  const seconds = (r.last.getTime() - started) / 1000;
+  say(`[bench] ${N} CDRs charged ${seconds.toFixed(1)} s after the first post`);
+  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99) })}\n`);
+} finally {
+  await pool.end();
+  await launcher.stopAll();
+  await db.drop().catch(() => undefined);
+  await infra.stop();
+}
