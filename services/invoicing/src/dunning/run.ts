@@ -11,7 +11,10 @@ type OpenInvoice = { invoice_id: string; invoice_number: string; due_date: strin
 /** The account's issued customer invoices that still ask for money, with what is due. */
 async function openInvoices(client: pg.PoolClient, accountId: string): Promise<OpenInvoice[]> {
   const { rows } = await client.query<{ invoice_id: string; invoice_number: string; due_date: string; currency: string }>(
-    `select invoice_id, invoice_number, due_date, currency from invoicing.invoices where account_id = $1 and kind = 'invoice' and status = 'issued' order by due_date, invoice_number`,
+    // Prepaid statements were paid from credit: nothing to chase.
+    `select invoice_id, invoice_number, due_date, currency from invoicing.invoices
+     where account_id = $1 and kind = 'invoice' and status = 'issued' and coalesce(details->>'settledBy', '') <> 'prepaid_credit'
+     order by due_date, invoice_number`,
     [accountId],
   );
   const out: OpenInvoice[] = [];

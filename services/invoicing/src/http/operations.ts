@@ -45,6 +45,12 @@ export function registerOperationRoutes(app: FastifyInstance, deps: RouteDeps): 
   });
   app.get('/v1/billing-config', { schema: { tags: ['billing'], summary: 'The billing document in force, with defaults filled in' } }, async () => deps.billing.current());
 
+  app.get('/v1/catalogue', { schema: { tags: ['billing'], summary: 'The catalogue invoicing prices fees from (from catalogue.events): revision and versions' } }, async (_req, reply) => {
+    const c = deps.catalogue.current;
+    if (!c) return reply.code(404).send({ error: 'no_catalogue', message: 'no catalogue has reached invoicing yet' });
+    return { revision: c.revision, catalogue: c.catalogue.catalogue ?? null, versions: c.catalogue.versions.map((v) => ({ version: v.version, effectiveFrom: v.effectiveFrom, offers: v.offers.map((o) => o.id) })) };
+  });
+
   // --- accounts ---------------------------------------------------------------------------------------
   app.get('/v1/accounts/:accountId/lines', { schema: { tags: ['accounts'], summary: "The account's line-offer history (what fees are prorated from)" } }, async (req) => {
     const { accountId } = req.params as { accountId: string };

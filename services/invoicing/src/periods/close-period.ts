@@ -120,7 +120,9 @@ async function closeAccount(client: pg.PoolClient, deps: CloseDeps, accountId: s
   const billable = built.lines.some((l) => l.kind !== 'tax' && l.kind !== 'tax_discount');
   if (!billable) return null;
 
-  const invoiceId = await insertCustomerDraft(client, { accountId, periodKey: req.periodKey, issuer: billing.partnerId ?? deps.operatorIssuer, partnerId: billing.partnerId, built, snapshot });
+  // A prepaid customer's invoice is a statement: its usage was paid from the credit it topped up.
+  const settledBy = account?.credit.mode === 'prepaid' ? 'prepaid_credit' : null;
+  const invoiceId = await insertCustomerDraft(client, { accountId, periodKey: req.periodKey, issuer: billing.partnerId ?? deps.operatorIssuer, partnerId: billing.partnerId, built, snapshot, settledBy });
   if (rows.length > 0) await client.query(`update invoicing.usage set invoice_id = $1 where rated_id = any($2)`, [invoiceId, rows.map((r) => r.rated_id)]);
   const tasks = await recordProfitabilityTasks(client, {
     accountId,
@@ -141,7 +143,7 @@ async function closeAccount(client: pg.PoolClient, deps: CloseDeps, accountId: s
 
 async function insertCustomerDraft(
   client: pg.PoolClient,
-  d: { accountId: string; periodKey: string; issuer: string; partnerId: string | null; built: ReturnType<typeof buildFromSnapshot>; snapshot: unknown },
+  d: { accountId: string; periodKey: string; issuer: string; partnerId: string | null; built: ReturnType<typeof buildFromSnapshot>; snapshot: unknown; settledBy: string | null },
 ): Promise<string> {
   return insertDraft(client, {
     issuer: d.issuer,
@@ -156,6 +158,6 @@ async function insertCustomerDraft(
     periodStart: d.built.cycle.start,
     periodEnd: d.built.cycle.end,
     partnerId: d.partnerId,
-    details: { inputs: d.snapshot, outcome: { costCap: d.built.costCap, freeCredit: d.built.freeCredit } },
+    details: { inputs: d.snapshot, outcome: { costCap: d.built.costCap, freeCredit: d.built.freeCredit }, settledBy: d.settledBy },
   });
 }
