@@ -45,7 +45,8 @@ export async function drainOutbox(
     if (!lock.rows[0]?.ok) return 0; // another drainer is at it; it will publish these rows in order
     try {
       for (;;) {
-        const { rows } = await client.query<OutboxRow>(`select id::text as id, topic, key, payload from "${schema}".outbox order by id limit $1`, [chunk]);
+        // Ordered by the bigint column, not its text form (where "10" sorts before "9").
+        const { rows } = await client.query<OutboxRow>(`select o.id::text as id, o.topic, o.key, o.payload from "${schema}".outbox o order by o.id limit $1`, [chunk]);
         if (rows.length === 0) break;
         await publish(rows);
         // Exactly the rows published: a row committed meanwhile with a lower id is not lost.
