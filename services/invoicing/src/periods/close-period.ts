@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AccountUpserted } from '@rcp/contracts';
 import { inTransaction } from '@rcp/db';
-import { addMonths, monthOf, type BillingConfig } from '@rcp/domain';
+import { addMonths, FeeCurrencyError, monthOf, type BillingConfig } from '@rcp/domain';
 import { accountBilling, BillingError, buildFromSnapshot, customerInvoiceSnapshot, cycleOf } from '../billing/customer-invoice.js';
 import { lineSegments } from '../accounts/line-history.js';
 import { closePartnerMonth, type ClosedPartnerInvoice } from './close-partner.js';
@@ -65,6 +65,11 @@ export async function closePeriod(deps: CloseDeps, req: CloseRequest): Promise<{
       if (closed) invoices.push(closed);
       else if (req.accountIds) skipped.push({ accountId, code: 'nothing_to_bill', message: `no usage, fees or adjustments for ${accountId} in the cycle starting ${req.periodKey}` });
     } catch (err) {
+      if (err instanceof FeeCurrencyError) {
+        // One account's broken fees must not stop everyone else's invoices.
+        skipped.push({ accountId, code: err.code, message: err.message });
+        continue;
+      }
       if (!(err instanceof BillingError)) throw err;
       // Closing everything: an account whose cycle does not start that day is simply not due.
       if (req.accountIds || err.code !== 'not_a_cycle_start') skipped.push({ accountId, code: err.code, message: err.message });
