@@ -47,6 +47,11 @@ export async function topUp(deps: Deps, actor: Principal, accountId: string, inp
       { amount: amount.toFixed(), idempotencyKey: `provisioning:${accountId}:${input.idempotencyKey}` },
     );
     if (answer.status === 200 || answer.status === 201) {
+      // A repeated key is answered without a balance: the balance is then read as it stands.
+      if (answer.body.balance === null || answer.body.balance === undefined) {
+        const now = await charging.call<{ balance?: string }>('GET', `/v1/accounts/${encodeURIComponent(accountId)}/balance`);
+        answer.body.balance = now.body?.balance ?? null!;
+      }
       await deps.pool.query(`update provisioning.top_ups set status = $3, balance_after = $4 where account_id = $1 and idempotency_key = $2`, [
         accountId,
         input.idempotencyKey,
