@@ -108,6 +108,12 @@ describe('credentials', () => {
     expect(await apiAs(base, wrong)('GET', '/v1/me')).toMatchObject({ status: 401, body: { error: 'invalid_credential' } });
   });
 
+  it('documents every endpoint in OpenAPI (/docs needs no credential)', async () => {
+    const doc = (await apiAs(base, null)('GET', '/docs/json')).body;
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/v1/')).length).toBe(22);
+    expect(doc.paths['/v1/lines/{lineId}/modify'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('flat');
+  });
+
   it('lets the bootstrap credential from configuration in as back-office', async () => {
     expect((await backoffice('GET', '/v1/me')).body).toMatchObject({ role: 'backoffice', partnerId: null });
   });

@@ -51,7 +51,7 @@ export function registerProvisioningRoutes(app: FastifyInstance, deps: Deps, aut
       schema: {
         tags: spec.tags,
         summary: spec.summary,
-        security: [{ bearer: [] }],
+        description: 'Needs a credential: Authorization: Bearer rcp_<keyId>_<secret>.',
         ...(spec.body ? { body: docSchema(spec.body) } : {}),
         ...(spec.query ? { querystring: docSchema(spec.query) } : {}),
       },
