@@ -35,7 +35,7 @@ export async function startE2ePlatform(label: string): Promise<E2ePlatform> {
     await db.drop();
     throw err;
   }
-  return new E2ePlatform(launcher, kafka, prefix, async () => {
+  return new E2ePlatform(launcher, kafka, prefix, db.url, async () => {
     await launcher.stopAll();
     await db.drop().catch(() => undefined);
   });
@@ -46,6 +46,8 @@ export class E2ePlatform {
     readonly launcher: Launcher,
     readonly kafka: Kafka,
     readonly prefix: string,
+    /** The platform's own database (each service has its schema in it). */
+    readonly databaseUrl: string,
     private readonly teardown: () => Promise<void>,
   ) {}
 
