@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { drainOutbox } from '@rcp/db';
+import { createPool, drainOutbox } from '@rcp/db';
 import { runContractConsumer } from '@rcp/kafka';
 import { createServiceContext, type ServiceContext } from '@rcp/runtime';
 import type { ChargingConfig } from './config.js';
@@ -112,8 +112,11 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
   });
   ctx.onStop(() => standing.stop());
 
+  // Real-time requests get connections of their own, so a burst of switch traffic never waits behind consumers.
+  const realtimePool = createPool(config.DATABASE_URL, { logger: ctx.logger, applicationName: 'charging-realtime', max: config.RCP_DB_POOL_MAX });
+  ctx.onStop(() => realtimePool.end());
   const control = new CreditControl({
-    pool: ctx.pool,
+    pool: realtimePool,
     accounts,
     catalogues,
     settings: { maxGrantSeconds: config.RCP_MAX_GRANT_SECONDS, graceSeconds: config.RCP_GRANT_GRACE_SECONDS, unratedHoldHours: config.RCP_UNRATED_HOLD_HOURS },

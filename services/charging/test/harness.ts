@@ -146,7 +146,16 @@ export async function prepare(label: string, accounts: AccountUpserted[]): Promi
   const scratch = await createScratchDatabase(process.env.DATABASE_URL, label);
   const prefix = `${label}-${randomBytes(4).toString('hex')}`;
   const kafka = createKafka({ brokers: brokers(), clientId: `${label}-test`, logger: createLogger(`${label}-test`, 'error') });
-  await ensureTopics(kafka, prefix);
+  // Two files creating their topics at once can catch the broker mid-election: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureTopics(kafka, prefix);
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
   const producer = new ContractProducer(kafka, prefix, createLogger(`${label}-test`, 'error'));
   await producer.connect();
   const catalogue: CatalogueEventV1 = { v: 1, type: 'catalogue.applied', catalogueId: CATALOGUE.catalogue, revision: 1, document: CATALOGUE, appliedAt: '2026-09-01T00:00:00Z' };

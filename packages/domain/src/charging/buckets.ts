@@ -3,6 +3,7 @@
 import type { CatalogueVersion } from '../catalogue/schema.js';
 import { openPeriod } from '../rating/period.js';
 import type { BucketBalance, LineProfile, RatingState } from '../rating/types.js';
+import { parseInstantMs } from '../time/instant.js';
 
 /** The latest remaining units rating reported for a line (cdr.rated bucketDraws[].remainingAfter). */
 export interface ReportedBuckets {
@@ -28,7 +29,7 @@ export function stateForAuthorization(
   reported: ReportedBuckets | null,
   held: Readonly<Record<string, number>>,
 ): RatingState {
-  let state = openPeriod(version, line, at);
+  let state = openedPeriod(version, line, typeof at === 'number' ? at : parseInstantMs(at));
   if (reported && reported.offerId === line.offerId) {
     if (reported.periodKey === state.periodKey) state = withRemaining(state, reported.remaining);
     else if (reported.periodKey < state.periodKey) state = openPeriod(version, line, at, withRemaining(openPeriod(version, line, reported.at), reported.remaining));
@@ -45,4 +46,30 @@ function withRemaining(state: RatingState, remaining: Readonly<Record<string, nu
     buckets[basket] = reported === undefined ? b : { ...b, remaining: reported };
   }
   return { ...state, buckets };
+}
+
+/**
+ * The period opened for a line at an instant, remembered per catalogue version and line terms: opening one
+ * reads calendars in the customer's zone (slow next to a credit decision), and every call of a line in a
+ * period opens the same one. States are never mutated, so sharing them is safe.
+ */
+const opened = new WeakMap<CatalogueVersion, Map<string, RatingState[]>>();
+const MAX_LINES_REMEMBERED = 50_000;
+
+function openedPeriod(version: CatalogueVersion, line: LineProfile, atMs: number): RatingState {
+  if (Number.isNaN(atMs)) return openPeriod(version, line, atMs);
+  let byLine = opened.get(version);
+  if (!byLine) opened.set(version, (byLine = new Map()));
+  const key = `${line.offerId}|${line.subscriptionStart}|${line.timeZone}|${line.cycleAnchorDay}`;
+  let states = byLine.get(key);
+  const hit = states?.find((s) => s.periodStartMs <= atMs && atMs < s.periodEndMs);
+  if (hit) return hit;
+  const state = openPeriod(version, line, atMs);
+  if (!states) {
+    if (byLine.size >= MAX_LINES_REMEMBERED) byLine.clear();
+    byLine.set(key, (states = []));
+  }
+  states.push(state);
+  if (states.length > 3) states.shift();
+  return state;
 }

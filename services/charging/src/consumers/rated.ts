@@ -2,8 +2,9 @@ import type pg from 'pg';
 import type { CdrRatedV1 } from '@rcp/contracts';
 import { inTransaction } from '@rcp/db';
 import { postRatedCall } from '@rcp/domain';
-import { callCharge, readCalls, writeCalls, type CallRow } from '../credit-control/calls.js';
+import { callCharge, callsWrite, readCalls, type CallRow } from '../credit-control/calls.js';
 import { LedgerBook, type AccountTerms } from '../ledger/book.js';
+import { executeWrites, type WritePiece } from '../writes.js';
 
 export type RatedChargeResult = { posted: number; skipped: number };
 
@@ -35,9 +36,7 @@ export async function chargeRatedCdrs(pool: pg.Pool, messages: CdrRatedV1[], ter
       const report = allowanceReport(m);
       if (report) mergeReport(allowances, report);
     }
-    await writeCalls(client, [...changed.values()]);
-    await writeAllowances(client, [...allowances.values()]);
-    await book.flush();
+    await executeWrites(client, [...book.writes(), callsWrite([...changed.values()]), allowancesWrite([...allowances.values()])]);
     return { posted, skipped: messages.length - posted };
   });
 }
@@ -85,15 +84,16 @@ function mergeReport(into: Map<string, AllowanceReport>, r: AllowanceReport): vo
   else if (r.periodKey === prev.periodKey) into.set(r.lineId, { ...r, remaining: { ...prev.remaining, ...r.remaining } });
 }
 
-async function writeAllowances(client: pg.PoolClient, reports: AllowanceReport[]): Promise<void> {
-  if (reports.length === 0) return;
-  await client.query(
-    `insert into charging.line_allowances as la (line_id, offer_id, period_key, at, remaining)
+function allowancesWrite(reports: AllowanceReport[]): WritePiece | null {
+  if (reports.length === 0) return null;
+  return {
+    kind: 'allowances',
+    sql: `insert into charging.line_allowances as la (line_id, offer_id, period_key, at, remaining)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
      on conflict (line_id) do update set
        remaining = case when la.period_key = excluded.period_key and la.offer_id = excluded.offer_id then la.remaining || excluded.remaining else excluded.remaining end,
        offer_id = excluded.offer_id, period_key = excluded.period_key, at = excluded.at, updated_at = now()
      where excluded.period_key >= la.period_key or excluded.offer_id <> la.offer_id`,
-    [reports.map((r) => r.lineId), reports.map((r) => r.offerId), reports.map((r) => r.periodKey), reports.map((r) => r.at), reports.map((r) => JSON.stringify(r.remaining))],
-  );
+    params: [reports.map((r) => r.lineId), reports.map((r) => r.offerId), reports.map((r) => r.periodKey), reports.map((r) => r.at), reports.map((r) => JSON.stringify(r.remaining))],
+  };
 }

@@ -31,7 +31,9 @@ import {
 } from '@rcp/domain';
 import { LedgerBook } from '../ledger/book.js';
 import type { Accounts, Catalogues, ResolvedLine } from '../read-models.js';
-import { accountOfCall, callCharge, readLineHoldings, writeCalls, type CallRow, type LineHoldings } from './calls.js';
+import { inAccountTransaction } from '../transaction.js';
+import { executeWrites } from '../writes.js';
+import { accountOfCall, callCharge, callsWrite, lockForCall, readCall, type CallRow, type CallWrite, type LineHoldings } from './calls.js';
 
 export type CreditControlSettings = { maxGrantSeconds: number; graceSeconds: number; unratedHoldHours: number };
 
@@ -111,6 +113,9 @@ export type Conflict = { result: 'conflict'; sessionId: string; message: string 
 const refuse = (sessionId: string, reason: Refusal, extra: Partial<Refused> = {}): Refused => ({ result: 'refused', sessionId, reason, ...extra });
 
 export class CreditControl {
+  /** Call -> account for the sessions this process authorized (oldest dropped first past 200,000). */
+  private readonly accountByCall = new Map<string, string>();
+
   constructor(private readonly deps: CreditControlDeps) {}
 
   private now(): Date {
@@ -129,8 +134,7 @@ export class CreditControl {
     const holdsChannel = req.service === 'voice' || req.service === 'fax';
     const { account, line } = resolved;
 
-    return this.withAccount(account.accountId, async (client, book) => {
-      const h = await this.holdings(client, account.accountId, line.lineId, callId);
+    return this.withAccount(account.accountId, line.lineId, callId, async (book, h, write) => {
       if (h.call) {
         if (h.call.status === 'active' && h.call.expiresAt !== null && Date.parse(h.call.expiresAt) > this.now().getTime()) {
           // A retried authorize: the reservation it made stands, nothing is reserved twice.
@@ -170,7 +174,8 @@ export class CreditControl {
         ratedRevision: null,
         expiresAt: null,
       };
-      await writeCalls(client, [{ ...row, validitySeconds: validity }]);
+      write([{ ...row, validitySeconds: validity }]);
+      this.remember(callId, account.accountId);
       return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId: req.sessionId });
     });
   }
@@ -178,11 +183,11 @@ export class CreditControl {
   /** Takes the units used so far (a running total) and grants more, re-pricing the whole call so far. */
   async update(caller: Caller, sessionId: string, req: UpdateRequest): Promise<Granted | Refused | NotFound> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const accountId = await accountOfCall(this.deps.pool, callId);
+    const accountId = await this.accountOf(callId);
     if (!accountId) return { result: 'unknown_session', sessionId };
-    return this.withAccount(accountId, async (client, book) => {
-      const h = await this.holdings(client, accountId, null, callId);
-      const call = h.call!;
+    return this.withAccount(accountId, null, callId, async (book, h, write) => {
+      const call = h.call;
+      if (!call) return { result: 'unknown_session', sessionId };
       if (call.status !== 'active' && call.status !== 'expired') return refuse(sessionId, { code: 'session_closed', message: `session ${sessionId} has ended (${call.status})` });
       if (call.status === 'expired' || call.expiresAt === null || Date.parse(call.expiresAt) <= this.now().getTime()) {
         return refuse(sessionId, { code: 'session_expired', message: `session ${sessionId} was not updated within its validity time; its reservation was released` });
@@ -191,7 +196,7 @@ export class CreditControl {
       const resolved = this.lineOf(accountId, call.lineId);
       const hold = async (reason: Refusal, probe: RatedProbe | null): Promise<Refused> => {
         // No more units: the session keeps a reservation for what it used until it terminates.
-        await writeCalls(client, [{ ...call, usedUnits: used, grantedUnits: used, reserved: probe?.amount ?? call.reserved, draws: probe ? drawsOf(probe) : call.draws, validitySeconds: this.deps.settings.graceSeconds }]);
+        write([{ ...call, usedUnits: used, grantedUnits: used, reserved: probe?.amount ?? call.reserved, draws: probe ? drawsOf(probe) : call.draws, validitySeconds: this.deps.settings.graceSeconds }]);
         return refuse(sessionId, reason, { usedUnits: used, finalGrant: true });
       };
       if (!resolved) return hold({ code: 'unknown_line', message: `line ${call.lineId} is no longer on account ${accountId}` }, null);
@@ -206,7 +211,7 @@ export class CreditControl {
       if (grant.grantedUnits === 0 || !grant.probe) return hold(grantRefusal(grant.limitedBy, this.creditCode(book, accountId)), usedProbe);
       const validity = validitySeconds(call.service, grant.grantedUnits, this.deps.settings);
       const row: CallRow = { ...call, usedUnits: used, grantedUnits: grant.totalUnits, reserved: grant.probe.amount, draws: drawsOf(grant.probe) };
-      await writeCalls(client, [{ ...row, validitySeconds: validity }]);
+      write([{ ...row, validitySeconds: validity }]);
       return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId });
     });
   }
@@ -217,11 +222,11 @@ export class CreditControl {
    */
   async terminate(caller: Caller, sessionId: string, req: TerminateRequest): Promise<Terminated | NotFound | Conflict> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const accountId = await accountOfCall(this.deps.pool, callId);
+    const accountId = await this.accountOf(callId);
     if (!accountId) return { result: 'unknown_session', sessionId };
-    return this.withAccount(accountId, async (client, book) => {
-      const h = await this.holdings(client, accountId, null, callId);
-      const call = h.call!;
+    return this.withAccount(accountId, null, callId, async (book, h, write) => {
+      const call = h.call;
+      if (!call) return { result: 'unknown_session', sessionId };
       const currency = book.account(accountId).currency;
       if (call.status === 'event' || call.status === 'rated') {
         return { result: 'conflict', sessionId, message: `${sessionId} is not a session (${call.status === 'event' ? 'a one-shot event' : 'a call known from its CDR only'})` };
@@ -245,9 +250,7 @@ export class CreditControl {
       const posting = used > 0 ? commitCall(callCharge(call), cost) : null;
       if (posting) book.post({ accountId, currency, cause: 'reservation_commit', causeRef: callId, amount: posting.amount });
       const charged = posting?.call.charged ?? call.charged;
-      await writeCalls(client, [
-        { ...call, status: 'terminated', usedUnits: used, reserved: '0', draws: posting ? draws : {}, charged, committed: posting ? true : call.committed, expiresAt: null },
-      ]);
+      write([{ ...call, status: 'terminated', usedUnits: used, reserved: '0', draws: posting ? draws : {}, charged, committed: posting ? true : call.committed, expiresAt: null }]);
       return {
         result: 'terminated',
         sessionId,
@@ -270,8 +273,7 @@ export class CreditControl {
     const numbers = this.numbers(caller, resolved, req);
     if ('code' in numbers) return refuse(req.eventId, numbers);
     const { account, line } = resolved;
-    return this.withAccount(account.accountId, async (client, book) => {
-      const h = await this.holdings(client, account.accountId, line.lineId, callId);
+    return this.withAccount(account.accountId, line.lineId, callId, async (book, h, write) => {
       const currency = book.account(account.accountId).currency;
       if (h.call) {
         if (h.call.status === 'event' || h.call.status === 'rated') {
@@ -291,7 +293,7 @@ export class CreditControl {
       }
       const posting = commitCall(UNCHARGED_CALL, grant.probe.amount)!;
       book.post({ accountId: account.accountId, currency, cause: 'reservation_commit', causeRef: callId, amount: posting.amount });
-      await writeCalls(client, [
+      write([
         {
           callId,
           accountId: account.accountId,
@@ -318,34 +320,52 @@ export class CreditControl {
   }
 
   /** A session's state, for the switch and for operations. */
-  async session(caller: Caller, sessionId: string): Promise<CallRow | null> {
-    const { rows } = await this.deps.pool.query<{ call_id: string }>(`select call_id from charging.calls where call_id = $1`, [cdrKey({ source: caller.id, recordId: sessionId })]);
-    if (!rows[0]) return null;
-    const client = await this.deps.pool.connect();
-    try {
-      return (await this.holdings(client, '', null, rows[0].call_id)).call;
-    } finally {
-      client.release();
-    }
+  session(caller: Caller, sessionId: string): Promise<CallRow | null> {
+    return readCall(this.deps.pool, cdrKey({ source: caller.id, recordId: sessionId }));
   }
 
   // ---------------------------------------------------------------------------------------------------------
 
-  private async withAccount<T>(accountId: string, fn: (client: pg.PoolClient, book: LedgerBook) => Promise<T>): Promise<T> {
+  /**
+   * One credit decision on one account, in one transaction: its balance row locked and the line's holdings read
+   * (one round trip), the decision made in memory, then the ledger entries, balance events and calls written
+   * together (one more). Only a decision that moved money waits for the disk at commit.
+   */
+  private async withAccount<T>(
+    accountId: string,
+    lineId: string | null,
+    callId: string,
+    decide: (book: LedgerBook, h: LineHoldings, write: (rows: CallWrite[]) => void) => Promise<T> | T,
+  ): Promise<T> {
     let posted = false;
-    const result = await inTransaction(this.deps.pool, async (client) => {
-      const book = await LedgerBook.lock(client, [accountId], (id) => this.deps.accounts.termsOf(id));
-      const out = await fn(client, book);
+    const termsOf = (id: string) => this.deps.accounts.termsOf(id);
+    const args = { accountId, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours };
+    const value = await inAccountTransaction(this.deps.pool, async (client) => {
+      let locked = await lockForCall(client, args);
+      if (!locked) {
+        // The account's first use: open its balance row (in its policy's mode), then lock and read as usual.
+        await LedgerBook.lock(client, [accountId], termsOf);
+        locked = (await lockForCall(client, args))!;
+      }
+      const book = LedgerBook.fromLocked(client, [locked.account], termsOf);
+      const calls: CallWrite[] = [];
+      const value = await decide(book, locked.holdings, (rows) => calls.push(...rows));
       posted = book.hasChanges;
-      await book.flush();
-      return out;
+      await executeWrites(client, [...book.writes(), callsWrite(calls)]);
+      return { value, movedMoney: posted };
     });
     if (posted) this.deps.afterPosting();
-    return result;
+    return value;
   }
 
-  private holdings(client: pg.PoolClient, accountId: string, lineId: string | null, callId: string): Promise<LineHoldings> {
-    return readLineHoldings(client, { accountId, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours });
+  /** The account of a call: remembered from its authorization in this process, else read (a call never changes account). */
+  private async accountOf(callId: string): Promise<string | null> {
+    return this.accountByCall.get(callId) ?? (await accountOfCall(this.deps.pool, callId));
+  }
+
+  private remember(callId: string, accountId: string): void {
+    if (this.accountByCall.size >= 200_000) this.accountByCall.delete(this.accountByCall.keys().next().value!);
+    this.accountByCall.set(callId, accountId);
   }
 
   private lineOf(accountId: string, lineId: string): ResolvedLine | undefined {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { BalanceEventV1 } from '@rcp/contracts';
 import { postToBalance, type CreditPolicy, type CreditState, type RechargeCount } from '@rcp/domain';
+import { executeWrites, type WritePiece } from '../writes.js';
 
 /** Why money moved. Every ledger entry names one. */
 export type LedgerCause = 'rated_cdr' | 'top_up' | 'auto_recharge' | 'adjustment' | 'reservation_commit';
@@ -31,6 +32,17 @@ export const DEFAULT_POLICY: CreditPolicy = { mode: 'prepaid', postpaidFallback:
 
 export type LockedAccount = { accountId: string; currency: string; state: CreditState; recharges: RechargeCount | null };
 
+/** An account's balance row as read under its lock. */
+export type LockedAccountRow = {
+  account_id: string;
+  currency: string;
+  balance: string;
+  mode: 'prepaid' | 'postpaid';
+  blocked: boolean;
+  recharge_period: string | null;
+  recharge_count: number;
+};
+
 type Entry = { posting: Posting; balanceAfter: string };
 
 /**
@@ -54,10 +66,11 @@ export class LedgerBook {
   static async lock(client: pg.PoolClient, accountIds: string[], termsOf: (accountId: string) => AccountTerms): Promise<LedgerBook> {
     const ids = [...new Set(accountIds)].sort();
     const read = () =>
-      client.query<{ account_id: string; currency: string; balance: string; mode: 'prepaid' | 'postpaid'; blocked: boolean; recharge_period: string | null; recharge_count: number }>(
-        `select account_id, currency, balance, mode, blocked, recharge_period, recharge_count from charging.accounts where account_id = any($1) order by account_id for update`,
-        [ids],
-      );
+      client.query<LockedAccountRow>({
+        name: 'charging.lock_accounts',
+        text: `select account_id, currency, balance::text as balance, mode, blocked, recharge_period, recharge_count from charging.accounts where account_id = any($1) order by account_id for update`,
+        values: [ids],
+      });
     let { rows } = await read();
     if (rows.length < ids.length) {
       const known = new Set(rows.map((r) => r.account_id));
@@ -68,13 +81,18 @@ export class LedgerBook {
       );
       ({ rows } = await read());
     }
+    return LedgerBook.fromLocked(client, rows, termsOf);
+  }
+
+  /** A book over rows the caller has already locked in this transaction. */
+  static fromLocked(client: pg.PoolClient, rows: LockedAccountRow[], termsOf: (accountId: string) => AccountTerms): LedgerBook {
     const accounts = new Map<string, LockedAccount>(
       rows.map((r) => [
         r.account_id,
         {
           accountId: r.account_id,
           currency: r.currency,
-          state: { balance: r.balance, mode: r.mode, blocked: r.blocked },
+          state: { balance: String(r.balance), mode: r.mode, blocked: r.blocked },
           recharges: r.recharge_period === null ? null : { period: r.recharge_period, count: r.recharge_count },
         },
       ]),
@@ -143,40 +161,53 @@ export class LedgerBook {
 
   /** Writes the entries, balances and events: one statement, in the caller's transaction. */
   async flush(): Promise<void> {
-    if (this.entries.length === 0) return;
+    await executeWrites(this.client, this.writes());
+  }
+
+  /** The entries, balances and events as writes (to combine with the transaction's other writes); empties the book. */
+  writes(): WritePiece[] {
+    if (this.entries.length === 0) return [];
     const touched = [...this.touched].map((id) => this.account(id));
-    await this.client.query(
-      `with entries as (
-         insert into charging.ledger (account_id, cause, cause_ref, amount, balance_after, currency, note)
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $15::text[])
-       ), balances as (
-         update charging.accounts a set balance = t.balance, mode = t.mode, blocked = t.blocked, recharge_period = t.recharge_period,
-                recharge_count = t.recharge_count, updated_at = now()
-         from unnest($7::text[], $8::numeric[], $9::text[], $10::boolean[], $11::text[], $12::int[]) as t(account_id, balance, mode, blocked, recharge_period, recharge_count)
-         where a.account_id = t.account_id
-       )
-       insert into charging.outbox (topic, key, payload) select 'balance.events', k, p from unnest($13::text[], $14::jsonb[]) as e(k, p)`,
-      [
-        this.entries.map((e) => e.posting.accountId),
-        this.entries.map((e) => e.posting.cause),
-        this.entries.map((e) => e.posting.causeRef),
-        this.entries.map((e) => e.posting.amount),
-        this.entries.map((e) => e.balanceAfter),
-        this.entries.map((e) => this.account(e.posting.accountId).currency),
-        touched.map((a) => a.accountId),
-        touched.map((a) => a.state.balance),
-        touched.map((a) => a.state.mode),
-        touched.map((a) => a.state.blocked),
-        touched.map((a) => a.recharges?.period ?? null),
-        touched.map((a) => a.recharges?.count ?? 0),
-        this.events.map((e) => e.accountId),
-        this.events.map((e) => JSON.stringify(e)),
-        this.entries.map((e) => e.posting.note ?? null),
-      ],
-    );
+    const pieces: WritePiece[] = [
+      {
+        kind: 'ledger',
+        sql: `insert into charging.ledger (account_id, cause, cause_ref, amount, balance_after, currency, note)
+              select * from unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::text[])`,
+        params: [
+          this.entries.map((e) => e.posting.accountId),
+          this.entries.map((e) => e.posting.cause),
+          this.entries.map((e) => e.posting.causeRef),
+          this.entries.map((e) => e.posting.amount),
+          this.entries.map((e) => e.balanceAfter),
+          this.entries.map((e) => this.account(e.posting.accountId).currency),
+          this.entries.map((e) => e.posting.note ?? null),
+        ],
+      },
+      {
+        kind: 'balances',
+        sql: `update charging.accounts a set balance = t.balance, mode = t.mode, blocked = t.blocked, recharge_period = t.recharge_period,
+                     recharge_count = t.recharge_count, updated_at = now()
+              from unnest($1::text[], $2::numeric[], $3::text[], $4::boolean[], $5::text[], $6::int[]) as t(account_id, balance, mode, blocked, recharge_period, recharge_count)
+              where a.account_id = t.account_id`,
+        params: [
+          touched.map((a) => a.accountId),
+          touched.map((a) => a.state.balance),
+          touched.map((a) => a.state.mode),
+          touched.map((a) => a.state.blocked),
+          touched.map((a) => a.recharges?.period ?? null),
+          touched.map((a) => a.recharges?.count ?? 0),
+        ],
+      },
+      {
+        kind: 'outbox',
+        sql: `insert into charging.outbox (topic, key, payload) select 'balance.events', k, p from unnest($1::text[], $2::jsonb[]) as e(k, p)`,
+        params: [this.events.map((e) => e.accountId), this.events.map((e) => JSON.stringify(e))],
+      },
+    ];
     this.entries.length = 0;
     this.events.length = 0;
     this.touched.clear();
+    return pieces;
   }
 }
 

@@ -1,0 +1,170 @@
+// npm run bench:authorize: authorize + terminate pairs over loopback HTTP against charging running as its own
+// process on real PostgreSQL and Kafka (started here unless KAFKA_BROKERS / DATABASE_URL point at running ones).
+// Each pair reserves a minute on one of many prepaid accounts and commits it at terminate (a ledger entry and a
+// balance event through the outbox). Load comes from autocannon at a fixed overall rate, so the latencies are
+// those at that rate (corrected for coordinated omission). The last stdout line is one JSON object.
+//
+//   RCP_BENCH_RATE (requests/s, default 5000), RCP_BENCH_SECONDS (default 20), RCP_BENCH_CONNECTIONS (default 64),
+//   RCP_BENCH_ACCOUNTS (default 500)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Options, type Result } from 'autocannon';
+import type { AccountUpserted, CatalogueEventV1 } from '@rcp/contracts';
+import { createPool, createScratchDatabase } from '@rcp/db';
+import { startInfra } from '@rcp/infra';
+import { ContractProducer, createKafka, ensureTopics } from '@rcp/kafka';
+import { createLogger } from '@rcp/runtime';
+
+const RATE = Number(process.env.RCP_BENCH_RATE ?? 5000);
+const SECONDS = Number(process.env.RCP_BENCH_SECONDS ?? 20);
+const CONNECTIONS = Number(process.env.RCP_BENCH_CONNECTIONS ?? 64);
+const ACCOUNTS = Number(process.env.RCP_BENCH_ACCOUNTS ?? 500);
+const SWITCH = { id: 'bench-switch', apiKey: 'bench-switch-key-0123456789abcdef', country: '39', timeZone: 'Europe/Rome' };
+const say = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+const CATALOGUE = {
+  catalogue: 'bench',
+  versions: [
+    {
+      version: 'bench-1',
+      effectiveFrom: '2020-01-01T00:00:00Z',
+      destinations: [
+        { id: 'IT', name: 'Italy', prefixes: ['39'] },
+        { id: 'IT-MOB', name: 'Italy mobile', prefixes: ['393'] },
+      ],
+      defaults: { retailPriceList: 'retail', wholesalePriceList: 'wholesale' },
+      priceLists: [
+        { id: 'retail', kind: 'retail', currency: 'EUR', increments: { initial: 60, subsequent: 60 }, rates: [{ destination: 'IT', pricePerMinute: '0.1000' }, { destination: 'IT-MOB', pricePerMinute: '0.1200' }] },
+        { id: 'wholesale', kind: 'wholesale', currency: 'EUR', rates: [{ destination: 'IT', pricePerMinute: '0.0400' }, { destination: 'IT-MOB', pricePerMinute: '0.0500' }] },
+      ],
+      offers: [{ id: 'payg', kind: 'payg', channels: { count: 1000 } }],
+    },
+  ],
+};
+
+function accountOf(i: number): AccountUpserted {
+  const id = `B-${String(i).padStart(5, '0')}`;
+  return {
+    v: 1,
+    type: 'account.upserted',
+    eventId: `${id}-1`,
+    at: '2026-01-01T00:00:00Z',
+    accountId: id,
+    partnerId: null,
+    name: id,
+    country: '39',
+    timezone: 'Europe/Rome',
+    currency: 'EUR',
+    billing: { cycle: 'monthly', anchorDay: 1, taxRate: '0.22', paymentTermDays: 14 },
+    credit: { mode: 'prepaid', postpaidFallback: null, creditLimit: '0', autoRecharge: null, lowBalanceThreshold: '0' },
+    lines: [{ lineId: `${id}-L1`, numbers: [`3906${String(1_000_000 + i)}`], accountCodes: [], offerId: 'payg', channels: 1000, activeFrom: '2026-01-01', activeTo: null, closedUserGroups: [] }],
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const infra = await startInfra({ ephemeral: true, log: false });
+let child: ChildProcess | undefined;
+let dropDb: (() => Promise<void>) | undefined;
+try {
+  const brokers = infra.kafka.brokers;
+  const scratch = await createScratchDatabase(infra.postgres.url, 'bench_authorize');
+  dropDb = scratch.drop;
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const logger = createLogger('bench', 'error');
+  const kafka = createKafka({ brokers, clientId: 'bench', logger });
+  await ensureTopics(kafka, prefix);
+  const producer = new ContractProducer(kafka, prefix, logger);
+  await producer.connect();
+  const catalogue: CatalogueEventV1 = { v: 1, type: 'catalogue.applied', catalogueId: 'bench', revision: 1, document: CATALOGUE, appliedAt: '2026-01-01T00:00:00Z' };
+  await producer.publish('catalogue.events', [{ key: 'bench', value: catalogue }]);
+  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => accountOf(i));
+  await producer.publish('account.events', accounts.map((a) => ({ key: a.accountId, value: a })));
+  await producer.disconnect();
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  child = spawn(process.execPath, [...(process.env.RCP_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RCP_BENCH_CPU_PROFILE_DIR}`] : []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+    env: { ...process.env, KAFKA_BROKERS: brokers.join(','), DATABASE_URL: scratch.url, RCP_TOPIC_PREFIX: prefix, RCP_SWITCHES: JSON.stringify([SWITCH]), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let ok = false; !ok; ) {
+    if (child.exitCode !== null) throw new Error(`charging exited with ${child.exitCode} while starting`);
+    ok = (await fetch(`${url}/readyz`).catch(() => null))?.ok ?? false;
+    if (!ok) await new Promise((r) => setTimeout(r, 200));
+  }
+  // Fund every account (the first authorize of an account also opens its balance row).
+  for (let i = 0; i < accounts.length; i += 25) {
+    await Promise.all(
+      accounts.slice(i, i + 25).map(async (a) => {
+        const res = await fetch(`${url}/v1/accounts/${a.accountId}/top-ups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '100000.00', idempotencyKey: `bench-${a.accountId}` }) });
+        if (res.status !== 201 && res.status !== 200) throw new Error(`top-up of ${a.accountId}: ${res.status} ${await res.text()}`);
+      }),
+    );
+  }
+  say(`charging ready on ${url}: ${ACCOUNTS} funded prepaid accounts`);
+
+  let sequence = 0;
+  let refused = 0;
+  const pairs = (): Options['requests'] => [
+    {
+      method: 'POST',
+      path: '/v1/sessions',
+      setupRequest: (req, context) => {
+        const n = sequence++;
+        const a = accounts[n % accounts.length]!;
+        context.session = `s-${n}`;
+        return { ...req, body: JSON.stringify({ sessionId: `s-${n}`, callingNumber: `+${a.lines[0]!.numbers[0]}`, calledNumber: n % 3 === 0 ? '347 1234567' : '06 5551234', requestedUnits: 60 }) };
+      },
+      onResponse: (status) => {
+        if (status !== 201) refused++;
+      },
+    },
+    {
+      method: 'POST',
+      setupRequest: (req, context) => ({ ...req, path: `/v1/sessions/${String(context.session)}/terminate`, body: JSON.stringify({ usedUnits: 42 }) }),
+    },
+  ];
+  const headers = { 'content-type': 'application/json', 'x-api-key': SWITCH.apiKey };
+  say('warm-up: 5 s unthrottled');
+  await autocannon({ url, connections: 16, duration: 5, headers, requests: pairs() });
+  say(`measuring: ${SECONDS} s at ${RATE} requests/s over ${CONNECTIONS} connections`);
+  const refusedBefore = refused;
+  const result: Result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, headers, requests: pairs() });
+
+  // The books still balance after the load: each account's balance is its ledger sum, nothing left reserved.
+  const db = createPool(scratch.url, { max: 1 });
+  const check = await db.query<{ off: number; entries: number; open: number }>(
+    `select (select count(*) from charging.accounts a where a.balance <> coalesce((select sum(amount) from charging.ledger l where l.account_id = a.account_id), 0))::int as off,
+            (select count(*) from charging.ledger where cause = 'reservation_commit')::int as entries,
+            (select count(*) from charging.calls where status = 'active')::int as open`,
+  );
+  await db.end();
+  const c = check.rows[0]!;
+  say(
+    `${result.requests.total} requests in ${result.duration.toFixed(1)} s: ${result.requests.average.toFixed(0)} req/s; latency p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ` +
+      `non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, refused authorizations ${refused - refusedBefore}; ` +
+      `${c.entries} commits in the ledger, ${c.open} sessions open, ${c.off} balances off their ledger sum`,
+  );
+  if (c.off !== 0) throw new Error('a balance differs from its ledger sum');
+  console.log(JSON.stringify({ bench: 'charging.authorize', req_per_s: Math.round(result.requests.average), p50_ms: result.latency.p50, p99_ms: result.latency.p99 }));
+} finally {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await dropDb?.().catch(() => undefined);
+  await infra.stop();
+}
