@@ -50,6 +50,7 @@ beforeAll(async () => {
     account('ACC-CALLS', { lines: [{ offerId: 'callcenter', activeFrom: '2026-01-01' }] }),
     account('ACC-PERCALL'),
     account('ACC-Q', { cycle: 'quarterly', lines: [{ offerId: 'quarterly', activeFrom: '2026-01-01' }] }),
+    account('ACC-Y', { cycle: 'yearly', lines: [{ offerId: 'annual', activeFrom: '2026-07-01' }] }),
   ]);
   const billing = await h.http('PUT', '/v1/billing-config', BILLING);
   expect(billing.status).toBe(201);
@@ -118,6 +119,18 @@ describe('fees, cycles and proration', () => {
       ['usage', 'voice Italy fixed', '0.30'],
       ['fee', 'Quarterly fee Quarterly pack, line ACC-Q-L1, 2026-10-01 to 2027-01-01', '90.00'],
       ['tax', 'tax 22%', '19.87'],
+    ]);
+  });
+
+  it('closes a yearly account once a year: the yearly fee prorated by days of the year, the setup fee', async () => {
+    await h.eventually('line history of ACC-Y', async () => ((await h.http<{ segments: unknown[] }>('GET', '/v1/accounts/ACC-Y/lines')).body.segments.length > 0 ? true : undefined));
+    expect((await close('2026-07-01', { accountIds: ['ACC-Y'] })).body.skipped).toEqual([expect.objectContaining({ code: 'not_a_cycle_start' })]);
+    const inv = await invoice((await close('2026-01-01', { accountIds: ['ACC-Y'], asOf: '2027-01-02' })).body.invoices[0]!.invoiceId);
+    // 2026-07-01 .. 2027-01-01: 184 of 365 days x 365.00
+    expect(lines(inv)).toEqual([
+      ['fee', 'Yearly fee Annual pack, line ACC-Y-L1, 2026-01-01 to 2027-01-01 (prorated 184/365 days)', '184.00'],
+      ['fee', 'Setup fee Annual pack, line ACC-Y-L1', '10.00'],
+      ['tax', 'tax 22%', '42.68'],
     ]);
   });
 

@@ -195,6 +195,7 @@ export const FEE_CATALOGUE = {
         { id: 'big', name: 'FLAT Big', kind: 'flat', channels: { count: 4, fixed: true }, baskets: [{ id: 'national', destinations: ['IT', 'IT_MOBILE'], allowance: 3000 }], overage: { enabled: true, target: 'main' }, fees: { recurring: { amount: '62.00', every: 'month' } } },
         { id: 'callcenter', name: 'Call centre flat', kind: 'flat', channels: { count: 8 }, baskets: [{ id: 'inbound', destinations: ['IT'], allowance: 100000 }], overage: { enabled: true, target: 'main' }, fees: { recurring: { amount: '100.00', every: 'month' } } },
         { id: 'quarterly', name: 'Quarterly pack', kind: 'payg', channels: { count: 2 }, fees: { recurring: { amount: '90.00', every: 'quarter' } } },
+        { id: 'annual', name: 'Annual pack', kind: 'payg', channels: { count: 2 }, fees: { setup: '10.00', recurring: { amount: '365.00', every: 'year' } } },
       ],
     },
   ],
