@@ -65,6 +65,9 @@ export async function runContractConsumer<T extends TopicName>(opts: ContractCon
     sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
     maxWaitTimeInMs: 50,
+    // Larger fetches make larger batches: one transaction and one produce per few thousand messages.
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
     retry: { retries: 8, initialRetryTime: 300 },
   });
   await consumer.connect();

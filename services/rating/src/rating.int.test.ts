@@ -99,11 +99,16 @@ describe('rating service', () => {
     await read<CdrRatedV1>('cdr.rated', (m) => m.some((r) => r.recordId === 'r1'));
     // As if the service had crashed after its commit and before Kafka's offset commit: the same batch again.
     const again = await rateBatch({ pool: service.ctx.pool, catalogue: service.catalogue, logger, account: async () => accounts[0] }, [cdr]);
-    expect(again).toEqual({ rated: 0, rejected: 0, skipped: 1 });
+    // Nothing rated again; the recorded outcome is handed back to be published again, unchanged.
+    expect(again).toMatchObject({ rated: 0, rejected: 0, skipped: 1 });
+    expect(again.toPublish).toHaveLength(1);
+    expect(again.toPublish[0]!.message).toMatchObject({ ratedId: 'pbx/r1', revision: 0, retail: { amount: '0.1335' } });
     const { rows } = await service.ctx.pool.query(`select count(*)::int as n from rating.rated_events where rated_id = 'pbx/r1'`);
     expect(rows[0].n).toBe(1);
     const rated = await read<CdrRatedV1>('cdr.rated', (m) => m.some((r) => r.recordId === 'r1'));
-    expect(rated.filter((r) => r.recordId === 'r1').map((r) => r.retail.amount)).toEqual(['0.1335']);
+    // A copy published again after a redelivery is the same rating (same id and revision), never a new one.
+    const copies = rated.filter((r) => r.recordId === 'r1');
+    expect(new Set(copies.map((r) => `${r.ratedId}#${r.revision}:${r.retail.amount}`))).toEqual(new Set(['pbx/r1#0:0.1335']));
   });
 
   it('sends a CDR to an unknown destination to cdr.rejected with that reason', async () => {

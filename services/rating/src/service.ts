@@ -7,6 +7,7 @@ import { CatalogueStore } from './catalogue/store.js';
 import type { RatingConfig } from './config.js';
 import { registerRatingRoutes } from './http/routes.js';
 import { rateBatch } from './rating/rate-batch.js';
+import type { RatingOutcomeMessage } from './rating/rate-sequence.js';
 
 const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -57,6 +58,11 @@ export async function createRatingService(config: RatingConfig): Promise<RatingS
   }, 1000);
   ctx.onStop(async () => clearInterval(timer));
 
+  const publishOutcomes = async (outcomes: RatingOutcomeMessage[]) => {
+    await ctx.producer.publish('cdr.rated', outcomes.flatMap((o) => (o.kind === 'rated' ? [{ key: o.message.accountId, value: o.message }] : [])));
+    await ctx.producer.publish('cdr.rejected', outcomes.flatMap((o) => (o.kind === 'rejected' ? [{ key: o.message.accountId ?? o.message.source ?? '', value: o.message }] : [])));
+  };
+
   const consumer = await runContractConsumer({
     kafka: ctx.kafka,
     prefix: config.RCP_TOPIC_PREFIX,
@@ -70,8 +76,9 @@ export async function createRatingService(config: RatingConfig): Promise<RatingS
         { pool: ctx.pool, catalogue, logger: ctx.logger, account: (id) => accounts.waitFor(id, config.RCP_ACCOUNT_WAIT_MS) },
         messages.map((m) => m.value),
       );
-      ctx.logger.debug(result, 'rated batch');
-      await drain();
+      ctx.logger.debug({ rated: result.rated, rejected: result.rejected, skipped: result.skipped }, 'rated batch');
+      // After the commit, before the offsets: see rateBatch.
+      await publishOutcomes(result.toPublish);
     },
   });
   ctx.onStop(() => consumer.stop());

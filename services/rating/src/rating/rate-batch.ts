@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { cdrKey, type AccountUpserted, type CdrRawV1 } from '@rcp/contracts';
-import { enqueueOutbox, inTransaction } from '@rcp/db';
+import { inTransaction } from '@rcp/db';
 import type { RatingState } from '@rcp/domain';
 import type { CatalogueStore } from '../catalogue/store.js';
-import { LineStates, rateSequence } from './rate-sequence.js';
+import { LineStates, rateSequence, type RatingOutcomeMessage } from './rate-sequence.js';
 
 export type RatingDeps = {
   pool: pg.Pool;
@@ -18,14 +18,23 @@ export type RatingDeps = {
 /** How far back a line's stored state can matter to a CDR: a rollover chain reaches at most this far. */
 const STATE_LOOKBACK_DAYS = 400;
 
+export type BatchResult = {
+  rated: number;
+  rejected: number;
+  skipped: number;
+  /** What the caller publishes after the commit, in order: this batch's outcomes, and again the recorded outcome of each CDR seen before. */
+  toPublish: RatingOutcomeMessage[];
+};
+
 /**
  * Rates one partition's batch of CDRs in order, effectively once. In a single transaction it records
- * each CDR's outcome (the duplicate check), moves the lines' bucket and discount counters, and queues the
- * cdr.rated / cdr.rejected messages in the outbox. A CDR rating has already recorded is skipped: its
- * messages were queued with it. A crash anywhere before the commit leaves nothing behind; after it, the
- * outbox still holds what must be published.
+ * each CDR's outcome (the duplicate check) and moves the lines' bucket and discount counters; the caller
+ * publishes the outcomes after the commit and only then lets Kafka commit the offsets. A crash before the
+ * commit leaves nothing behind; a crash after it redelivers the batch, and a CDR already recorded is not
+ * rated again: its recorded outcome is handed back to be published again (consumers deduplicate by
+ * rated id and revision), so an outcome is never lost between the database and Kafka.
  */
-export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ rated: number; rejected: number; skipped: number }> {
+export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<BatchResult> {
   const now = (deps.now?.() ?? new Date()).toISOString();
   return inTransaction(deps.pool, async (client) => {
     // The accounts' locks, in a fixed order: a replay of one of them waits, or makes this batch wait.
@@ -33,9 +42,14 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ r
       `select pg_advisory_xact_lock(hashtext('rating:account:' || a)) from (select distinct unnest($1::text[]) as a order by 1) s`,
       [cdrs.map((c) => c.accountId)],
     );
-    const seen = new Set(
-      (await client.query<{ rated_id: string }>(`select rated_id from rating.rated_events where rated_id = any($1)`, [cdrs.map(cdrKey)])).rows.map((r) => r.rated_id),
-    );
+    const recorded = (
+      await client.query<{ rated_id: string; outcome: 'rated' | 'rejected'; message: RatingOutcomeMessage['message'] }>(
+        `select rated_id, outcome, message from rating.rated_events where rated_id = any($1)`,
+        [cdrs.map(cdrKey)],
+      )
+    ).rows;
+    const again: RatingOutcomeMessage[] = recorded.map((r) => ({ kind: r.outcome, message: r.message }) as RatingOutcomeMessage);
+    const seen = new Set(recorded.map((r) => r.rated_id));
     const fresh: CdrRawV1[] = [];
     for (const cdr of cdrs) {
       const id = cdrKey(cdr);
@@ -43,7 +57,7 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ r
       seen.add(id);
       fresh.push(cdr);
     }
-    if (fresh.length === 0) return { rated: 0, rejected: 0, skipped: cdrs.length };
+    if (fresh.length === 0) return { rated: 0, rejected: 0, skipped: cdrs.length, toPublish: again };
 
     const states = await loadStates(client, fresh);
     const outcomes = await rateSequence(fresh, { catalogue: deps.catalogue.catalogue, account: deps.account, states, now });
@@ -72,13 +86,8 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<{ r
         [dirty.map((d) => d.lineId), dirty.map((d) => d.state.periodKey), dirty.map((d) => JSON.stringify(d.state))],
       );
     }
-    await enqueueOutbox(
-      client,
-      'rating',
-      outcomes.map((o, i) => ({ topic: o.kind === 'rated' ? 'cdr.rated' : 'cdr.rejected', key: fresh[i]!.accountId, payload: o.message })),
-    );
     const rated = outcomes.filter((o) => o.kind === 'rated').length;
-    return { rated, rejected: outcomes.length - rated, skipped: cdrs.length - fresh.length };
+    return { rated, rejected: outcomes.length - rated, skipped: cdrs.length - fresh.length, toPublish: [...again, ...outcomes] };
   });
 }
 
