@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const { DEMO_SWITCH } = await import('./sample/demo-data.js');
   const launcher = new Launcher({
     env: { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: databaseUrl, RCP_TOPIC_PREFIX: process.env.RCP_TOPIC_PREFIX ?? '', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
-    serviceEnv: { ingestion: { RCP_SWITCHES: JSON.stringify([DEMO_SWITCH]) }, rating: { RCP_OPS_TOKEN: opsToken } },
+    serviceEnv: { ingestion: { RCP_SWITCHES: JSON.stringify([DEMO_SWITCH]) }, charging: { RCP_SWITCHES: JSON.stringify([DEMO_SWITCH]) }, rating: { RCP_OPS_TOKEN: opsToken } },
     logDir: join(repoRoot, '.rcp', 'logs'),
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Currency, DecimalString, IsoInstant, Service } from './primitives.js';
+import { Currency, Direction, DecimalString, IsoInstant, Service } from './primitives.js';
 
 export const PricedAmount = z.object({
   /** Rounded once to the tariff's precision: what is charged. */
@@ -35,6 +35,8 @@ export const CdrRatedV1 = z.object({
   accountId: z.string(),
   lineId: z.string(),
   service: Service,
+  /** Outbound or inbound, as the CDR had it (call-centre profitability counts incoming minutes). */
+  direction: Direction.default('outbound'),
   startTime: IsoInstant,
   /** The billing period the CDR belongs to, by its start time in the customer's zone: its first day, YYYY-MM-DD. */
   periodKey: z.iso.date(),

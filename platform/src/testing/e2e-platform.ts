@@ -24,7 +24,12 @@ export async function startE2ePlatform(label: string): Promise<E2ePlatform> {
   const prefix = `${label}-${randomBytes(4).toString('hex')}`;
   const launcher = new Launcher({
     env: { KAFKA_BROKERS: brokers, DATABASE_URL: db.url, RCP_TOPIC_PREFIX: prefix, LOG_LEVEL: 'info' },
-    serviceEnv: { ingestion: { RCP_SWITCHES: JSON.stringify([E2E_SWITCH]) }, rating: { RCP_OPS_TOKEN: OPS_TOKEN, RCP_ACCOUNT_WAIT_MS: '15000' } },
+    serviceEnv: {
+      ingestion: { RCP_SWITCHES: JSON.stringify([E2E_SWITCH]) },
+      rating: { RCP_OPS_TOKEN: OPS_TOKEN, RCP_ACCOUNT_WAIT_MS: '15000' },
+      // The switch asks credit control before calls with the same key it posts CDRs with.
+      charging: { RCP_SWITCHES: JSON.stringify([E2E_SWITCH]) },
+    },
     logDir: join(tmpdir(), 'rcp-e2e-logs', prefix),
   });
   const kafka = createKafka({ brokers: brokers.split(','), clientId: `rcp-${label}`, logger: createLogger(label, 'error') });

@@ -148,6 +148,7 @@ export function rated(accountId: string, opts: { start: string; seconds: number;
     ratedId: `pbx/${recordId}`,
     revision: opts.revision ?? 0,
     source: 'pbx',
+    direction: 'outbound',
     recordId,
     accountId,
     lineId: opts.lineId ?? `${accountId}-L1`,

@@ -68,7 +68,8 @@ export async function rateSequence(
       outcomes.push(reject({ code: 'no_catalogue_version', message: `no catalogue version is in force at ${cdr.startTime}` }));
       continue;
     }
-    const profile = lineProfileOf(account, line);
+    // The package in force at the CDR's start and the customer's overage for its service.
+    const profile = lineProfileOf(account, line, { startTime: cdr.startTime, service: cdr.service });
     let periodKey: string;
     try {
       periodKey = periodAt(profile, cdr.startTime).periodKey;
@@ -97,6 +98,7 @@ export async function rateSequence(
         accountId: cdr.accountId,
         lineId: cdr.lineId,
         service: cdr.service,
+        direction: cdr.direction,
         startTime: cdr.startTime,
         periodKey: result.state.periodKey,
         periodEnd: result.state.periodEnd,

@@ -174,7 +174,7 @@ function belongsTo(cdr: CdrRawV1, account: AccountUpserted | undefined, periodKe
   const line = account?.lines.find((l) => l.lineId === cdr.lineId);
   if (!account || !line) return false;
   try {
-    return periodAt(lineProfileOf(account, line), cdr.startTime).periodKey === periodKey;
+    return periodAt(lineProfileOf(account, line, { startTime: cdr.startTime, service: cdr.service }), cdr.startTime).periodKey === periodKey;
   } catch {
     return false;
   }
