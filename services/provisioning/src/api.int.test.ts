@@ -276,6 +276,47 @@ describe('lines', () => {
     expect(r.body.line.history.map((h: { offerId: string; status: string }) => `${h.offerId}:${h.status}`)).toEqual(['payg:active', 'flat-per-use:cancelled', 'payg:active']);
   });
 
+  it('concurrent changes to one account are serialised: one revision each, published in order', async () => {
+    await customer(acmeAdmin, 'ACC-P');
+    await line(acmeAdmin, 'ACC-P', { lineId: 'L-P', numbers: ['390655600001'] });
+    const start = await revisionOf('ACC-P');
+    const answers = await Promise.all([5, 6, 7, 8, 9, 10].map((channels) => acmeAdmin('POST', '/v1/lines/L-P/modify', { channels })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(await revisionOf('ACC-P')).toBe(start + 6);
+    const last = await log.revision('ACC-P', start + 6);
+    const seen = log.of('ACC-P').map((e) => Number(e.eventId.split(':')[1]));
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+    // The last state on the topic is what the database holds, and its history has every change.
+    expect(last.lines[0]!.channels).toBe((await acmeAdmin('GET', '/v1/lines/L-P')).body.channels);
+    expect(last.lines[0]!.offerPeriods).toHaveLength(7);
+  });
+
+  it('only the back-office records a line active since a past date', async () => {
+    await customer(acmeAdmin, 'ACC-PAST');
+    expect((await acmeAdmin('POST', '/v1/customers/ACC-PAST/lines', { numbers: ['390655620001'], activeFrom: '2026-02-01' })).body).toMatchObject({ error: 'effective_date_in_past' });
+    const r = await line(backoffice, 'ACC-PAST', { numbers: ['390655620001'], activeFrom: '2026-02-01' });
+    expect(r).toMatchObject({ activeFrom: '2026-02-01', offerPeriods: [{ from: '2026-01-31T23:00:00.000Z', change: 'activation' }] });
+  });
+
+  it('a line activated later takes a package change from its activation, not before', async () => {
+    await customer(acmeAdmin, 'ACC-FA');
+    const activation = new Date(Date.now() + 3_600_000).toISOString();
+    await line(acmeAdmin, 'ACC-FA', { lineId: 'L-FA', numbers: ['390655610001'], activeFrom: activation });
+    expect((await acmeAdmin('POST', '/v1/lines/L-FA/offer-change', { offerId: 'flat-per-use', effectiveFrom: new Date(Date.now() + 60_000).toISOString() })).body).toMatchObject({
+      error: 'change_before_activation',
+    });
+    const r = await acmeAdmin('POST', '/v1/lines/L-FA/offer-change', { offerId: 'flat-per-use' });
+    expect(r.body).toMatchObject({ change: 'activation', effectiveFrom: activation });
+    expect(r.body.line.offerPeriods).toEqual([{ offerId: 'flat-per-use', channels: 4, from: activation, to: null, change: 'activation' }]);
+  });
+
+  it('answers a body that is not JSON with a code', async () => {
+    const r = await fetch(`${base}/v1/lines/L-P/modify`, { method: 'POST', headers: { authorization: `Bearer ${bootToken}`, 'content-type': 'application/json' }, body: '{"channels": ' });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toMatchObject({ error: 'invalid_body' });
+  });
+
   it('refuses a date in the past, and a date that is not one', async () => {
     expect((await acmeAdmin('POST', '/v1/lines/L-C/modify', { channels: 9, effectiveFrom: '2026-01-01' })).body).toMatchObject({ error: 'effective_date_in_past' });
     expect((await acmeAdmin('POST', '/v1/lines/L-C/modify', { channels: 9, effectiveFrom: 'tomorrow-ish' })).body).toMatchObject({ error: 'invalid_effective_from' });

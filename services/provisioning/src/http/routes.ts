@@ -55,6 +55,16 @@ export function registerProvisioningRoutes(app: FastifyInstance, deps: Deps, aut
         ...(spec.body ? { body: docSchema(spec.body) } : {}),
         ...(spec.query ? { querystring: docSchema(spec.query) } : {}),
       },
+      // A body fastify itself cannot read (not JSON, too large, wrong type) gets a code of ours too.
+      errorHandler: (err: { statusCode?: number; message: string }, req, reply) => {
+        const status = err.statusCode ?? 500;
+        if (status >= 500) {
+          req.log.error({ err }, 'request failed');
+          return reply.code(500).send({ error: 'internal_error', message: 'internal error' });
+        }
+        const code = status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : 'invalid_body';
+        return reply.code(status).send({ error: code, message: err.message });
+      },
       handler: async (req: FastifyRequest, reply: FastifyReply) => {
         try {
           const b = body.safeParse(req.body ?? undefined);

@@ -24,5 +24,6 @@ describe('when a change takes effect', () => {
     ['2026-10-20T12:00:00', 'invalid_effective_from'],
     ['2026-02-30', 'invalid_effective_from'],
   ])('%s is refused: %s', (input, expected) => expect(code(() => effectiveInstant(input, now, 'Europe/Rome'))).toBe(expected));
+  it('a line taken over by the back-office may start in the past', () => expect(effectiveInstant('2026-01-01', now, 'Europe/Rome', { allowPast: true }).toISOString()).toBe('2025-12-31T23:00:00.000Z'));
   it('the local date of an instant', () => expect(localDate('2026-10-31T23:30:00Z', 'Europe/Rome')).toBe('2026-11-01'));
 });

@@ -11,7 +11,7 @@ export const MAX_AHEAD_MS = 366 * 86_400_000;
  * its first moment in the customer's zone. Never in the past: CDRs already rated under the old package
  * would disagree with the line's history (re-pricing the past is a replay, not a provisioning change).
  */
-export function effectiveInstant(input: string | undefined, now: Date, timeZone: string): Date {
+export function effectiveInstant(input: string | undefined, now: Date, timeZone: string, opts: { allowPast?: boolean } = {}): Date {
   if (input === undefined) return now;
   let at: Date;
   if (/^\d{4}-\d{2}-\d{2}$/.test(input)) {
@@ -26,6 +26,7 @@ export function effectiveInstant(input: string | undefined, now: Date, timeZone:
     }
     at = new Date(ms);
   }
+  if (opts.allowPast) return at;
   if (at.getTime() < now.getTime() - CLOCK_SKEW_MS) {
     throw refused('effective_date_in_past', `effectiveFrom ${input} is in the past; a change takes effect now or later (re-pricing the past is a replay)`);
   }

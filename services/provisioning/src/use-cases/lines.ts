@@ -106,11 +106,14 @@ function checkAccount(version: CatalogueVersion, customer: StoredCustomer, close
 
 export async function createLine(deps: Deps, actor: Principal, accountId: string, input: z.output<typeof CreateLine>): Promise<LineView> {
   const lineId = input.lineId ?? `L-${randomUUID()}`;
-  const now = deps.now();
   await inTransaction(deps.pool, async (client) => {
     const customer = await scopedCustomer(client, actor, accountId, 'line.create', client);
+    // Read after the account's lock: changes to one account then get instants in their commit order.
+    const now = deps.now();
     const numbers = normalise(input.numbers, customer.country);
-    const from = effectiveInstant(input.activeFrom, now, customer.timezone);
+    // The back-office may record a line active since a past date (taking over existing lines); a partner's
+    // new line starts now or later, so no allowance or fee is backdated.
+    const from = effectiveInstant(input.activeFrom, now, customer.timezone, { allowPast: actor.role === 'backoffice' });
     const version = deps.catalogue.versionAt(from);
     checkAccount(version, customer, input.closedUserGroups);
     const pkg = planActivation(version, input, numbers.length);
@@ -198,10 +201,23 @@ async function changePackage(
   effectiveFrom: string | undefined,
   plan: (version: CatalogueVersion, current: Package, locked: LockedLine) => Package & { change: PackageChange },
 ): Promise<PackageChangeResult> {
-  const now = deps.now();
   const result = await inTransaction(deps.pool, async (client) => {
     const locked = await lockLine(client, actor, lineId);
-    const from = effectiveInstant(effectiveFrom, now, locked.customer.timezone);
+    // "Now" is read once the account is locked: a request that waited for another must not take effect
+    // before it (it would cancel the change just committed as if it were scheduled later).
+    const now = deps.now();
+    let from = effectiveInstant(effectiveFrom, now, locked.customer.timezone);
+    const activation = locked.line.periods[0]!.effectiveFrom;
+    if (from < activation) {
+      // A line activated later: "now" means from its activation; an earlier explicit date is a mistake.
+      if (effectiveFrom !== undefined) throw refused('change_before_activation', `line ${lineId} is activated from ${activation.toISOString()}; a change cannot take effect before`);
+      from = activation;
+    }
+    const inForce = periodInForce(locked.line.periods, from);
+    // A change for "now" comes after the one in force, even one committed in the same millisecond.
+    if (inForce && inForce.effectiveFrom.getTime() === from.getTime() && from.getTime() <= now.getTime()) {
+      from = new Date(from.getTime() + 1);
+    }
     const version = deps.catalogue.versionAt(from);
     const currentPeriod = periodInForce(locked.line.periods, from)!;
     // The offer in force may have left the catalogue; then the line is judged as if it had none to keep.
@@ -210,8 +226,10 @@ async function changePackage(
     if (needsBackoffice(current.offer, next.change) && actor.role !== 'backoffice') {
       throw forbidden('flat_downgrade_backoffice_only', `line ${lineId} is on FLAT Business offer ${current.offer.id}; downgrading it to ${next.offer.id} is done by the back-office`);
     }
-    const cancelled = await applyPackage(client, locked, next, next.change, from, actor, now);
-    return { change: next.change, effectiveFrom: from.toISOString(), cancelled };
+    // Replacing the package of a line not yet active: its first period is still its activation.
+    const change = from.getTime() === activation.getTime() ? 'activation' : next.change;
+    const cancelled = await applyPackage(client, locked, next, change, from, actor, now);
+    return { change, effectiveFrom: from.toISOString(), cancelled };
   });
   deps.afterCommit();
   return { ...result, line: await getLine(deps, actor, lineId) };
@@ -244,9 +262,9 @@ function offersFromNow(line: StoredLine, now: Date): { offerId: string; at: Date
 }
 
 export async function addNumber(deps: Deps, actor: Principal, lineId: string, input: z.output<typeof AddNumber>): Promise<LineView> {
-  const now = deps.now();
   await inTransaction(deps.pool, async (client) => {
     const locked = await lockLine(client, actor, lineId);
+    const now = deps.now();
     const [number] = normalise([input.number], locked.customer.country);
     for (const { offerId, at } of offersFromNow(locked.line, now)) {
       const offer = deps.catalogue.versionAt(at).offers.find((o) => o.id === offerId);
@@ -264,9 +282,9 @@ export async function addNumber(deps: Deps, actor: Principal, lineId: string, in
 }
 
 export async function removeNumber(deps: Deps, actor: Principal, lineId: string, raw: string): Promise<LineView> {
-  const now = deps.now();
   await inTransaction(deps.pool, async (client) => {
     const locked = await lockLine(client, actor, lineId);
+    const now = deps.now();
     const [number] = normalise([raw], locked.customer.country);
     if (!locked.line.numbers.includes(number!)) throw new ApiError(404, 'number_not_on_line', `number ${number} is not on line ${lineId}`);
     if (locked.line.numbers.length === 1) throw refused('line_needs_a_number', `number ${number} is the line's only number; close the line instead`);
@@ -283,9 +301,9 @@ export async function removeNumber(deps: Deps, actor: Principal, lineId: string,
  * Its numbers stay reserved to it (ingestion does not yet look at activeTo).
  */
 export async function closeLine(deps: Deps, actor: Principal, lineId: string, input: z.output<typeof CloseLine>): Promise<LineView> {
-  const now = deps.now();
   await inTransaction(deps.pool, async (client) => {
     const locked = await lockLine(client, actor, lineId);
+    const now = deps.now();
     const at = effectiveInstant(input.effectiveFrom, now, locked.customer.timezone);
     if (at.getTime() <= locked.line.periods[0]!.effectiveFrom.getTime()) throw refused('close_before_activation', `line ${lineId} cannot close before it is activated`);
     await client.query(`update provisioning.line_offer_periods set status = 'cancelled' where line_id = $1 and status = 'active' and effective_from >= $2`, [lineId, at]);

@@ -25,9 +25,9 @@ export async function getOverage(deps: Deps, actor: Principal, accountId: string
  * state, from which rating's line profile takes it (LineProfile.overage).
  */
 export async function setOverage(deps: Deps, actor: Principal, accountId: string, service: z.output<typeof OverageService>, input: z.output<typeof SetOverage>): Promise<OverageView> {
-  const now = deps.now();
   const result = await inTransaction(deps.pool, async (client) => {
     const customer = await lockCustomer(client, accountId);
+    const now = deps.now();
     const stored = customer ? (await loadOverage(client, accountId)).find((o) => o.service === service) : undefined;
     const current: OverageEntry | undefined = stored && { target: stored.target, heldBy: stored.heldBy };
     if (!customer || !(seesCustomer(actor, customer) || mayReleaseHeld(actor, current, input.target))) throw notFound('customer', accountId);
