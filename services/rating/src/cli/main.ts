@@ -19,10 +19,12 @@ export const USAGE = `usage:
   rating rate --catalogue FILE --accounts FILE [--output table|json|both] CDRS.ndjson
                                        rate a CDR file offline (no Kafka, no PostgreSQL) and print the rated
                                        records (json) and a per-account period summary (table)
-  rating replay --period YYYY-MM-DD [--account ID] [--catalogue-revision N] [--dry-run]
+  rating replay --period YYYY-MM-DD [--account ID] [--catalogue-revision N] [--dry-run] [--invoicing-url URL]
                                        re-rate a billing period in original order; publishes corrections
                                        (deltas, never a second charge); --dry-run only prints the differences.
                                        Uses DATABASE_URL, KAFKA_BROKERS and RCP_TOPIC_PREFIX like the service.
+                                       With --invoicing-url, issued invoices of the period get credit or
+                                       debit notes for the differences (ops token: --token or RCP_OPS_TOKEN).
 `;
 
 type Io = { out: (s: string) => void; err: (s: string) => void };
@@ -46,7 +48,7 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
       allowPositionals: true,
       options: {
         url: { type: 'string' }, token: { type: 'string' }, catalogue: { type: 'string' }, accounts: { type: 'string' }, output: { type: 'string', default: 'both' },
-        period: { type: 'string' }, account: { type: 'string' }, 'catalogue-revision': { type: 'string' }, 'dry-run': { type: 'boolean', default: false },
+        period: { type: 'string' }, account: { type: 'string' }, 'invoicing-url': { type: 'string' }, 'catalogue-revision': { type: 'string' }, 'dry-run': { type: 'boolean', default: false },
       },
     });
   } catch (err) {
@@ -106,16 +108,16 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
       io.err('--period is the period\'s first day, YYYY-MM-DD\n');
       return 2;
     }
-    let env;
+    let conf;
     try {
-      env = parseConfig('rating replay', { KAFKA_BROKERS: baseConfigShape.KAFKA_BROKERS, DATABASE_URL: baseConfigShape.DATABASE_URL, RCP_TOPIC_PREFIX: baseConfigShape.RCP_TOPIC_PREFIX }, env);
+      conf = parseConfig('rating replay', { KAFKA_BROKERS: baseConfigShape.KAFKA_BROKERS, DATABASE_URL: baseConfigShape.DATABASE_URL, RCP_TOPIC_PREFIX: baseConfigShape.RCP_TOPIC_PREFIX }, env);
     } catch (err) {
       io.err(`${(err as Error).message}\n`);
       return 2;
     }
     const revision = values['catalogue-revision'] ? Number(values['catalogue-revision']) : undefined;
     try {
-      const report = await runReplay({ periodKey: values.period, accountId: values.account, catalogueRevision: revision, dryRun: values['dry-run'] ?? false, env, out: io.out, tty: Boolean(process.stdout.isTTY) });
+      const report = await runReplay({ periodKey: values.period, accountId: values.account, catalogueRevision: revision, dryRun: values['dry-run'] ?? false, env: conf, out: io.out, tty: Boolean(process.stdout.isTTY), invoicingUrl: values['invoicing-url']?.replace(/\/$/, ''), opsToken: values.token ?? env.RCP_OPS_TOKEN });
       io.out(`${replayTable(report)}\n`);
       return 0;
     } catch (err) {

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { AccountEventV1, AccountUpserted } from '@rcp/contracts';
 import { createPool, drainOutbox } from '@rcp/db';
-import { parseCatalogue } from '@rcp/domain';
+import { Decimal, parseCatalogue } from '@rcp/domain';
 import { ContractProducer, createKafka, TopicTable } from '@rcp/kafka';
 import { createLogger } from '@rcp/runtime';
 import { replayPeriod, type ReplayReport } from './replay.js';
@@ -15,7 +15,45 @@ export type ReplayOptions = {
   out: (s: string) => void;
   /** Draw a live progress bar (a terminal); otherwise print a line now and then. */
   tty: boolean;
+  /**
+   * Invoicing's base URL: once it has taken the corrections, ask it to issue credit or debit notes for
+   * invoices of the period already issued (its correction is idempotent: nothing changed, no note).
+   */
+  invoicingUrl?: string;
+  opsToken?: string;
 };
+
+type UsageTotals = Map<string, Decimal>;
+
+async function invoicedUsage(opts: ReplayOptions): Promise<UsageTotals> {
+  const res = await fetch(`${opts.invoicingUrl}/v1/periods/${opts.periodKey}/usage`);
+  if (!res.ok) throw new Error(`invoicing answered ${res.status} for the period's usage`);
+  const body = (await res.json()) as { accounts: { accountId: string; retail: string }[] };
+  return new Map(body.accounts.map((a) => [a.accountId, new Decimal(a.retail)]));
+}
+
+/** Waits until invoicing's usage shows every correction, then has it issue the notes. */
+async function correctInvoices(opts: ReplayOptions, before: UsageTotals, report: ReplayReport): Promise<void> {
+  const changed = report.accounts.filter((a) => a.changed > 0);
+  if (changed.length === 0) return;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const now = await invoicedUsage(opts);
+    const pending = changed.filter((a) => !(now.get(a.accountId) ?? new Decimal(0)).equals((before.get(a.accountId) ?? new Decimal(0)).plus(a.retailDelta)));
+    if (pending.length === 0) break;
+    if (Date.now() > deadline) throw new Error(`invoicing has not taken the corrections of ${pending.map((p) => p.accountId).join(', ')} after 120 s; run the correction later`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const res = await fetch(`${opts.invoicingUrl}/v1/periods/${opts.periodKey}/corrections`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(opts.opsToken ? { authorization: `Bearer ${opts.opsToken}` } : {}) },
+    body: JSON.stringify({ accountIds: changed.map((a) => a.accountId) }),
+  });
+  if (!res.ok) throw new Error(`invoicing refused the correction: ${res.status} ${await res.text()}`);
+  const { notes } = (await res.json()) as { notes: { invoiceNumber: string | null; noteNumber: string | null; kind: string; total: string }[] };
+  for (const n of notes) opts.out(`${n.kind} note ${n.noteNumber} on invoice ${n.invoiceNumber}: ${n.total}\n`);
+  if (notes.length === 0) opts.out('no issued invoice needed a note\n');
+}
 
 /**
  * The ops replay: connects to rating's database and Kafka like the service does, re-rates the period,
@@ -48,6 +86,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
     await accounts.ready();
     opts.out(`replaying period ${opts.periodKey}${opts.accountId ? ` of ${opts.accountId}` : ''} with catalogue revision ${doc.rows[0].revision}${opts.dryRun ? ' (dry run: nothing is changed)' : ''}\n`);
 
+    const before = opts.invoicingUrl && !opts.dryRun ? await invoicedUsage(opts) : null;
     const bar = opts.tty ? new SingleBar({ format: ' {bar} {percentage}% | {value}/{total} CDRs | {rate}/s | ETA {eta}s', hideCursor: true }) : null;
     const started = Date.now();
     let lastLine = 0;
@@ -79,6 +118,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
         }
       });
       opts.out(`published ${published} corrections\n`);
+      if (before) await correctInvoices(opts, before, report);
     }
     return report;
   } finally {
