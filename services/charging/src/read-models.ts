@@ -49,14 +49,29 @@ export class Accounts {
   }
 }
 
+const termsByAccount = new WeakMap<AccountUpserted, AccountTerms>();
+
+/** An account's terms, made once per account state (each new state from account.events gets its own). */
 export function accountTerms(account: AccountUpserted | undefined, fallbackCurrency = 'EUR'): AccountTerms {
   if (!account) return { currency: fallbackCurrency, policy: DEFAULT_POLICY, periodAt: (at) => at.toISOString().slice(0, 7) + '-01' };
+  let terms = termsByAccount.get(account);
+  if (terms) return terms;
   const c = account.credit;
-  return {
+  // The billing period of an instant: the last one found is kept, as most instants asked about fall in it.
+  let last: { key: string; startMs: number; endMs: number } | null = null;
+  terms = {
     currency: account.currency,
     policy: { mode: c.mode, postpaidFallback: c.postpaidFallback, creditLimit: c.creditLimit, lowBalanceThreshold: c.lowBalanceThreshold, autoRecharge: c.autoRecharge },
-    periodAt: (at) => periodAt({ timeZone: account.timezone, cycleAnchorDay: account.billing.anchorDay }, at.getTime()).periodKey,
+    periodAt: (at) => {
+      const ms = at.getTime();
+      if (last && last.startMs <= ms && ms < last.endMs) return last.key;
+      const p = periodAt({ timeZone: account.timezone, cycleAnchorDay: account.billing.anchorDay }, ms);
+      last = { key: p.periodKey, startMs: p.periodStartMs, endMs: p.periodEndMs };
+      return p.periodKey;
+    },
   };
+  termsByAccount.set(account, terms);
+  return terms;
 }
 
 /**

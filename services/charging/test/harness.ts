@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect } from 'vitest';
+import type { z } from 'zod';
 import type { AccountUpserted, BalanceEventV1, CatalogueEventV1, CdrRatedV1, InvoiceEventV1, MessageOf, TopicName } from '@rcp/contracts';
 import { createPool, createScratchDatabase } from '@rcp/db';
 import { Decimal } from '@rcp/domain';
@@ -95,9 +96,9 @@ export function account(accountId: string, number: string, opts: { credit?: Part
   };
 }
 
-/** A cdr.rated message as rating publishes it for a CDR of `pbx-rome`. */
+/** A cdr.rated message as rating publishes it for a CDR of `pbx-rome` (fields with defaults left to them). */
 export function rated(a: AccountUpserted, recordId: string, amount: string, opts: { revision?: number; billedUnits?: number; bucketDraws?: { basket: string; units: number; remainingAfter: number }[]; startTime?: string } = {}): CdrRatedV1 {
-  return {
+  const message: z.input<typeof CdrRatedV1> = {
     v: 1,
     ratedId: `${SWITCH.id}/${recordId}`,
     revision: opts.revision ?? 0,
@@ -117,6 +118,7 @@ export function rated(a: AccountUpserted, recordId: string, amount: string, opts
     ratedAt: '2026-10-05T10:05:00Z',
     previous: null,
   };
+  return message as CdrRatedV1;
 }
 
 export function suspended(accountId: string, kind: 'account.suspended' | 'account.terminated' = 'account.suspended'): InvoiceEventV1 {

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { CdrRatedV1 } from '@rcp/contracts';
 import { inTransaction } from '@rcp/db';
 import { postRatedCall } from '@rcp/domain';
-import { callCharge, callsWrite, readCalls, type CallRow } from '../credit-control/calls.js';
+import { callCharge, callsJson, readCalls, type CallRow } from '../credit-control/calls.js';
 import { LedgerBook, type AccountTerms } from '../ledger/book.js';
-import { executeWrites, type WritePiece } from '../writes.js';
+import { applyWrites, type AllowanceRow } from '../writes.js';
 
 export type RatedChargeResult = { posted: number; skipped: number };
 
@@ -36,7 +36,11 @@ export async function chargeRatedCdrs(pool: pg.Pool, messages: CdrRatedV1[], ter
       const report = allowanceReport(m);
       if (report) mergeReport(allowances, report);
     }
-    await executeWrites(client, [...book.writes(), callsWrite([...changed.values()]), allowancesWrite([...allowances.values()])]);
+    await applyWrites(client, {
+      ...book.writes(),
+      calls: callsJson([...changed.values()]),
+      allowances: [...allowances.values()].map((r): AllowanceRow => ({ line_id: r.lineId, offer_id: r.offerId, period_key: r.periodKey, at: r.at, remaining: r.remaining })),
+    });
     return { posted, skipped: messages.length - posted };
   });
 }
@@ -49,7 +53,7 @@ function ratedOnly(m: CdrRatedV1): CallRow {
     service: m.service,
     status: 'rated',
     holdsChannel: false,
-    direction: 'outbound',
+    direction: (m as { direction?: 'outbound' | 'inbound' }).direction ?? 'outbound',
     callingNumber: null,
     calledNumber: null,
     startTime: m.startTime,
@@ -82,18 +86,4 @@ function mergeReport(into: Map<string, AllowanceReport>, r: AllowanceReport): vo
   const prev = into.get(r.lineId);
   if (!prev || r.periodKey > prev.periodKey || r.offerId !== prev.offerId) into.set(r.lineId, r);
   else if (r.periodKey === prev.periodKey) into.set(r.lineId, { ...r, remaining: { ...prev.remaining, ...r.remaining } });
-}
-
-function allowancesWrite(reports: AllowanceReport[]): WritePiece | null {
-  if (reports.length === 0) return null;
-  return {
-    kind: 'allowances',
-    sql: `insert into charging.line_allowances as la (line_id, offer_id, period_key, at, remaining)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
-     on conflict (line_id) do update set
-       remaining = case when la.period_key = excluded.period_key and la.offer_id = excluded.offer_id then la.remaining || excluded.remaining else excluded.remaining end,
-       offer_id = excluded.offer_id, period_key = excluded.period_key, at = excluded.at, updated_at = now()
-     where excluded.period_key >= la.period_key or excluded.offer_id <> la.offer_id`,
-    params: [reports.map((r) => r.lineId), reports.map((r) => r.offerId), reports.map((r) => r.periodKey), reports.map((r) => r.at), reports.map((r) => JSON.stringify(r.remaining))],
-  };
 }

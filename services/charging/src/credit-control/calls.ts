@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AccountStanding, CallCharge, ReportedBuckets } from '@rcp/domain';
 import type { LockedAccountRow } from '../ledger/book.js';
-import type { WritePiece } from '../writes.js';
+import type { CallJson } from '../writes.js';
 
 export type CallStatus = 'active' | 'terminated' | 'expired' | 'released' | 'event' | 'rated';
 
@@ -69,30 +69,16 @@ export type LineHoldings = {
   call: CallRow | null;
 };
 
-/**
- * Locks the account's row and reads the holdings of the line (the call's own when lineId is null) in one round
- * trip (charging.lock_for_call); null when the account has no balance row yet.
- */
-export async function lockForCall(
-  client: pg.PoolClient,
-  args: { accountId: string; lineId: string | null; callId: string; unratedHoldHours: number },
-): Promise<{ account: LockedAccountRow; holdings: LineHoldings } | null> {
-  const { rows } = await client.query<{ r: LockedJson | null }>({
-    name: 'charging.lock_for_call',
-    text: 'select charging.lock_for_call($1, $2, $3, $4) as r',
-    values: [args.accountId, args.lineId, args.callId, args.unratedHoldHours],
-  });
-  const r = rows[0]?.r;
-  if (!r) return null;
-  const heldDraws: Record<string, number> = {};
-  for (const draws of r.held) for (const [basket, units] of Object.entries(draws)) heldDraws[basket] = (heldDraws[basket] ?? 0) + units;
-  return {
-    account: r.account,
-    holdings: { reserved: r.reserved, channelsInUse: r.channels, heldDraws, standing: r.standing, reported: r.allowance, call: r.call },
-  };
+/** The statement that locks the account's row (opening it on first use) and reads the line's holdings. */
+export function lockForCallStatement(
+  literal: (v: string | null) => string,
+  args: { accountId: string; currency: string; mode: string; lineId: string | null; callId: string; unratedHoldHours: number },
+): string {
+  return `SELECT charging.lock_for_call(${literal(args.accountId)}, ${literal(args.currency)}, ${literal(args.mode)}, ${literal(args.lineId)}, ${literal(args.callId)}, ${Math.trunc(args.unratedHoldHours)}) AS r`;
 }
 
-type LockedJson = {
+/** What charging.lock_for_call answers. */
+export type LockedForCall = {
   account: LockedAccountRow;
   reserved: string;
   channels: number;
@@ -102,46 +88,35 @@ type LockedJson = {
   call: CallRow | null;
 };
 
-/** The write of calls as they now are (insert or replace). */
-export function callsWrite(rows: CallWrite[]): WritePiece | null {
-  if (rows.length === 0) return null;
-  return {
-    kind: 'calls',
-    sql: `insert into charging.calls (call_id, account_id, line_id, service, status, holds_channel, direction, calling_number, called_number, start_time,
-                                   granted_units, used_units, reserved, draws, charged, committed, rated_revision, expires_at, updated_at)
-       select t.call_id, t.account_id, t.line_id, t.service, t.status, t.holds_channel, t.direction, t.calling_number, t.called_number, t.start_time,
-              t.granted_units, t.used_units, t.reserved, t.draws, t.charged, t.committed, t.rated_revision,
-              case when t.validity is not null then now() + make_interval(secs => t.validity) else t.expires_at end, now()
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[], $9::text[], $10::text[],
-                   $11::int[], $12::int[], $13::numeric[], $14::jsonb[], $15::numeric[], $16::boolean[], $17::int[], $18::timestamptz[], $19::int[])
-         as t(call_id, account_id, line_id, service, status, holds_channel, direction, calling_number, called_number, start_time,
-              granted_units, used_units, reserved, draws, charged, committed, rated_revision, expires_at, validity)
-       on conflict (call_id) do update set
-         status = excluded.status, holds_channel = excluded.holds_channel, granted_units = excluded.granted_units, used_units = excluded.used_units,
-         reserved = excluded.reserved, draws = excluded.draws, charged = excluded.charged, committed = excluded.committed,
-         rated_revision = excluded.rated_revision, expires_at = excluded.expires_at, updated_at = now()`,
-    params: [
-      rows.map((r) => r.callId),
-      rows.map((r) => r.accountId),
-      rows.map((r) => r.lineId),
-      rows.map((r) => r.service),
-      rows.map((r) => r.status),
-      rows.map((r) => r.holdsChannel),
-      rows.map((r) => r.direction),
-      rows.map((r) => r.callingNumber),
-      rows.map((r) => r.calledNumber),
-      rows.map((r) => r.startTime),
-      rows.map((r) => r.grantedUnits),
-      rows.map((r) => r.usedUnits),
-      rows.map((r) => r.reserved),
-      rows.map((r) => JSON.stringify(r.draws)),
-      rows.map((r) => r.charged),
-      rows.map((r) => r.committed),
-      rows.map((r) => r.ratedRevision),
-      rows.map((r) => r.expiresAt),
-      rows.map((r) => r.validitySeconds ?? null),
-    ],
-  };
+export function holdingsOf(r: LockedForCall): LineHoldings {
+  const heldDraws: Record<string, number> = {};
+  for (const draws of r.held) for (const [basket, units] of Object.entries(draws)) heldDraws[basket] = (heldDraws[basket] ?? 0) + units;
+  return { reserved: r.reserved, channelsInUse: r.channels, heldDraws, standing: r.standing, reported: r.allowance, call: r.call };
+}
+
+/** Calls as they are to be written (insert or replace). */
+export function callsJson(rows: CallWrite[]): CallJson[] {
+  return rows.map((r) => ({
+    call_id: r.callId,
+    account_id: r.accountId,
+    line_id: r.lineId,
+    service: r.service,
+    status: r.status,
+    holds_channel: r.holdsChannel,
+    direction: r.direction,
+    calling_number: r.callingNumber,
+    called_number: r.calledNumber,
+    start_time: r.startTime,
+    granted_units: r.grantedUnits,
+    used_units: r.usedUnits,
+    reserved: r.reserved,
+    draws: r.draws,
+    charged: r.charged,
+    committed: r.committed,
+    rated_revision: r.ratedRevision,
+    expires_at: r.expiresAt,
+    validity: r.validitySeconds ?? null,
+  }));
 }
 
 /** Marks lapsed reservations expired (they stopped counting when they lapsed); returns how many. */

@@ -31,9 +31,8 @@ import {
 } from '@rcp/domain';
 import { LedgerBook } from '../ledger/book.js';
 import type { Accounts, Catalogues, ResolvedLine } from '../read-models.js';
-import { inAccountTransaction } from '../transaction.js';
-import { executeWrites } from '../writes.js';
-import { accountOfCall, callCharge, callsWrite, lockForCall, readCall, type CallRow, type CallWrite, type LineHoldings } from './calls.js';
+import { decideInTransaction } from '../transaction.js';
+import { accountOfCall, callCharge, callsJson, holdingsOf, lockForCallStatement, readCall, type CallRow, type CallWrite, type LineHoldings, type LockedForCall } from './calls.js';
 
 export type CreditControlSettings = { maxGrantSeconds: number; graceSeconds: number; unratedHoldHours: number };
 
@@ -339,21 +338,19 @@ export class CreditControl {
   ): Promise<T> {
     let posted = false;
     const termsOf = (id: string) => this.deps.accounts.termsOf(id);
-    const args = { accountId, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours };
-    const value = await inAccountTransaction(this.deps.pool, async (client) => {
-      let locked = await lockForCall(client, args);
-      if (!locked) {
-        // The account's first use: open its balance row (in its policy's mode), then lock and read as usual.
-        await LedgerBook.lock(client, [accountId], termsOf);
-        locked = (await lockForCall(client, args))!;
-      }
-      const book = LedgerBook.fromLocked(client, [locked.account], termsOf);
-      const calls: CallWrite[] = [];
-      const value = await decide(book, locked.holdings, (rows) => calls.push(...rows));
-      posted = book.hasChanges;
-      await executeWrites(client, [...book.writes(), callsWrite(calls)]);
-      return { value, movedMoney: posted };
-    });
+    const terms = termsOf(accountId);
+    const value = await decideInTransaction<LockedForCall, T>(
+      this.deps.pool,
+      (literal) =>
+        lockForCallStatement(literal, { accountId, currency: terms.currency, mode: terms.policy.mode, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours }),
+      async (locked) => {
+        const book = LedgerBook.fromLocked(null, [locked.account], termsOf);
+        const calls: CallWrite[] = [];
+        const value = await decide(book, holdingsOf(locked), (rows) => calls.push(...rows));
+        posted = book.hasChanges;
+        return { value, writes: { ...book.writes(), calls: callsJson(calls) }, movedMoney: posted };
+      },
+    );
     if (posted) this.deps.afterPosting();
     return value;
   }
@@ -416,6 +413,7 @@ export class CreditControl {
     const terms = this.deps.accounts.termsOf(accountId);
     const a = book.account(accountId);
     const available = availableCredit(a.state, terms.policy, reserved);
+    if (!terms.policy.autoRecharge) return available.toFixed();
     const recharge = autoRechargeFor(terms.policy, available, rechargesUsed(a.recharges, terms.periodAt(this.now())));
     if (recharge.recharge) book.recharge(accountId, recharge.amount, rechargeRef);
     return availableCredit(book.account(accountId).state, terms.policy, reserved).toFixed();

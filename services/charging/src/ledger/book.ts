@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { BalanceEventV1 } from '@rcp/contracts';
 import { postToBalance, type CreditPolicy, type CreditState, type RechargeCount } from '@rcp/domain';
-import { executeWrites, type WritePiece } from '../writes.js';
+import { applyWrites, type Writes } from '../writes.js';
 
 /** Why money moved. Every ledger entry names one. */
 export type LedgerCause = 'rated_cdr' | 'top_up' | 'auto_recharge' | 'adjustment' | 'reservation_commit';
@@ -57,7 +57,8 @@ export class LedgerBook {
   private readonly now = new Date();
 
   private constructor(
-    private readonly client: pg.PoolClient,
+    /** The transaction's connection; null for a book whose writes the caller applies. */
+    private readonly client: pg.PoolClient | null,
     private readonly accounts: Map<string, LockedAccount>,
     private readonly termsOf: (accountId: string) => AccountTerms,
   ) {}
@@ -85,7 +86,7 @@ export class LedgerBook {
   }
 
   /** A book over rows the caller has already locked in this transaction. */
-  static fromLocked(client: pg.PoolClient, rows: LockedAccountRow[], termsOf: (accountId: string) => AccountTerms): LedgerBook {
+  static fromLocked(client: pg.PoolClient | null, rows: LockedAccountRow[], termsOf: (accountId: string) => AccountTerms): LedgerBook {
     const accounts = new Map<string, LockedAccount>(
       rows.map((r) => [
         r.account_id,
@@ -113,7 +114,7 @@ export class LedgerBook {
   /** The (cause, cause_ref) pairs among these already in the ledger: top-ups and adjustments are idempotent by key. */
   async alreadyPosted(postings: Pick<Posting, 'cause' | 'causeRef'>[]): Promise<Set<string>> {
     if (postings.length === 0) return new Set();
-    const { rows } = await this.client.query<{ cause: string; cause_ref: string }>(
+    const { rows } = await this.connection().query<{ cause: string; cause_ref: string }>(
       `select l.cause, l.cause_ref from charging.ledger l join unnest($1::text[], $2::text[]) as t(cause, cause_ref) on l.cause = t.cause and l.cause_ref = t.cause_ref`,
       [postings.map((p) => p.cause), postings.map((p) => p.causeRef)],
     );
@@ -127,7 +128,9 @@ export class LedgerBook {
   post(posting: Posting): string {
     const a = this.account(posting.accountId);
     const terms = this.termsOf(posting.accountId);
-    const outcome = postToBalance(a.state, terms.policy, posting.amount, { period: terms.periodAt(this.now), recharges: a.recharges });
+    // The recharge limit counts per billing period: worked out only for accounts that auto-recharge.
+    const period = terms.policy.autoRecharge ? terms.periodAt(this.now) : undefined;
+    const outcome = postToBalance(a.state, terms.policy, posting.amount, { period, recharges: a.recharges });
     const eventId = postingKey(posting.cause, posting.causeRef, ':');
     this.entries.push({ posting, balanceAfter: outcome.balanceAfterPosting });
     const base = { v: 1 as const, accountId: posting.accountId, at: this.now.toISOString(), currency: a.currency };
@@ -161,53 +164,37 @@ export class LedgerBook {
 
   /** Writes the entries, balances and events: one statement, in the caller's transaction. */
   async flush(): Promise<void> {
-    await executeWrites(this.client, this.writes());
+    await applyWrites(this.connection(), this.writes());
   }
 
-  /** The entries, balances and events as writes (to combine with the transaction's other writes); empties the book. */
-  writes(): WritePiece[] {
-    if (this.entries.length === 0) return [];
-    const touched = [...this.touched].map((id) => this.account(id));
-    const pieces: WritePiece[] = [
-      {
-        kind: 'ledger',
-        sql: `insert into charging.ledger (account_id, cause, cause_ref, amount, balance_after, currency, note)
-              select * from unnest($1::text[], $2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::text[], $7::text[])`,
-        params: [
-          this.entries.map((e) => e.posting.accountId),
-          this.entries.map((e) => e.posting.cause),
-          this.entries.map((e) => e.posting.causeRef),
-          this.entries.map((e) => e.posting.amount),
-          this.entries.map((e) => e.balanceAfter),
-          this.entries.map((e) => this.account(e.posting.accountId).currency),
-          this.entries.map((e) => e.posting.note ?? null),
-        ],
-      },
-      {
-        kind: 'balances',
-        sql: `update charging.accounts a set balance = t.balance, mode = t.mode, blocked = t.blocked, recharge_period = t.recharge_period,
-                     recharge_count = t.recharge_count, updated_at = now()
-              from unnest($1::text[], $2::numeric[], $3::text[], $4::boolean[], $5::text[], $6::int[]) as t(account_id, balance, mode, blocked, recharge_period, recharge_count)
-              where a.account_id = t.account_id`,
-        params: [
-          touched.map((a) => a.accountId),
-          touched.map((a) => a.state.balance),
-          touched.map((a) => a.state.mode),
-          touched.map((a) => a.state.blocked),
-          touched.map((a) => a.recharges?.period ?? null),
-          touched.map((a) => a.recharges?.count ?? 0),
-        ],
-      },
-      {
-        kind: 'outbox',
-        sql: `insert into charging.outbox (topic, key, payload) select 'balance.events', k, p from unnest($1::text[], $2::jsonb[]) as e(k, p)`,
-        params: [this.events.map((e) => e.accountId), this.events.map((e) => JSON.stringify(e))],
-      },
-    ];
+  private connection(): pg.PoolClient {
+    if (!this.client) throw new Error('this book has no connection: its caller applies its writes');
+    return this.client;
+  }
+
+  /** The entries, balances and events to write (with the transaction's other writes); empties the book. */
+  writes(): Writes {
+    if (this.entries.length === 0) return {};
+    const writes: Writes = {
+      ledger: this.entries.map((e) => ({
+        account_id: e.posting.accountId,
+        cause: e.posting.cause,
+        cause_ref: e.posting.causeRef,
+        amount: e.posting.amount,
+        balance_after: e.balanceAfter,
+        currency: this.account(e.posting.accountId).currency,
+        note: e.posting.note ?? null,
+      })),
+      balances: [...this.touched].map((id) => {
+        const a = this.account(id);
+        return { account_id: id, balance: a.state.balance, mode: a.state.mode, blocked: a.state.blocked, recharge_period: a.recharges?.period ?? null, recharge_count: a.recharges?.count ?? 0 };
+      }),
+      events: [...this.events],
+    };
     this.entries.length = 0;
     this.events.length = 0;
     this.touched.clear();
-    return pieces;
+    return writes;
   }
 }
 
