@@ -160,6 +160,13 @@ describe('authorize, update, terminate', () => {
     expect(bad.body.issues.map((i) => i.path).sort()).toEqual(['calledNumber', 'sessionId']);
     expect((await terminate('never-authorized', 10)).status).toBe(404);
   });
+
+  it('documents the API (OpenAPI) and counts its decisions (Prometheus)', async () => {
+    const docs = await h.http<{ paths: Record<string, unknown> }>('GET', '/docs/json', undefined, null);
+    expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/v1/sessions', '/v1/sessions/{sessionId}/update', '/v1/sessions/{sessionId}/terminate', '/v1/events']));
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toMatch(/rcp_credit_decisions_total\{[^}]*operation="authorize"[^}]*result="refused"[^}]*reason="no_credit"/);
+  });
 });
 
 describe('one-shot events', () => {

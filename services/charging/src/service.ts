@@ -123,7 +123,7 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     afterPosting: kick,
   });
   if (config.RCP_SWITCHES.length === 0) ctx.logger.warn('RCP_SWITCHES is empty: the real-time credit-control API answers 401 to every request');
-  registerCreditControlRoutes(ctx.app, { control, keys: new SwitchKeys(config.RCP_SWITCHES) });
+  registerCreditControlRoutes(ctx.app, { control, keys: new SwitchKeys(config.RCP_SWITCHES), metrics: ctx.metrics });
   registerChargingRoutes(ctx.app, {
     pool: ctx.pool,
     terms: (id) => (accounts.get(id) ? accounts.termsOf(id) : undefined),

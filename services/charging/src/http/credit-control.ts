@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Direction, IsoInstant, Service } from '@rcp/contracts';
 import type { SwitchConfig } from '@rcp/ingestion';
-import { docSchema } from '@rcp/runtime';
+import { Counter } from 'prom-client';
+import { docSchema, type Metrics } from '@rcp/runtime';
 import type { CreditControl } from '../credit-control/control.js';
 import type { SwitchKeys } from './switch-keys.js';
 
@@ -102,7 +103,17 @@ const errors = { 400: docSchema(ErrorAnswer), 401: docSchema(ErrorAnswer) };
  * -Update, -Terminate and -Event). A refusal is an answer, not an error: HTTP 403 with `result: "refused"` and
  * a stable reason code.
  */
-export function registerCreditControlRoutes(app: FastifyInstance, deps: { control: CreditControl; keys: SwitchKeys }): void {
+export function registerCreditControlRoutes(app: FastifyInstance, deps: { control: CreditControl; keys: SwitchKeys; metrics: Metrics }): void {
+  const decisions = new Counter({
+    name: 'rcp_credit_decisions_total',
+    help: 'Credit-control answers by operation, result and refusal reason',
+    labelNames: ['operation', 'result', 'reason'],
+    registers: [deps.metrics.registry],
+  });
+  const count = (operation: string, answer: { result: string; reason?: { code: string } }, started: number) => {
+    decisions.inc({ operation, result: answer.result, reason: answer.reason?.code ?? '' });
+    deps.metrics.processingSeconds.observe({ operation: `credit:${operation}` }, (performance.now() - started) / 1000);
+  };
   const authenticate = (req: FastifyRequest, reply: FastifyReply): SwitchConfig | null => {
     const sw = deps.keys.authenticate(req);
     if (!sw) void reply.code(401).send({ error: 'unauthorized', message: 'missing or unknown API key (send it in the x-api-key header)' });
@@ -135,7 +146,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       if (!sw) return reply;
       const body = parse(AuthorizeBody, req.body, reply);
       if (!body) return reply;
+      const started = performance.now();
       const answer = await deps.control.authorize(caller(sw), body);
+      count('authorize', answer, started);
       return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
     },
   );
@@ -156,7 +169,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(UpdateBody, req.body, reply);
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
+      const started = performance.now();
       const answer = await deps.control.update(caller(sw), sessionId, body);
+      count('update', answer, started);
       if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
       return reply.code(answer.result === 'refused' ? 403 : 200).send(answer);
     },
@@ -178,7 +193,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(TerminateBody, req.body, reply);
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
+      const started = performance.now();
       const answer = await deps.control.terminate(caller(sw), sessionId, body);
+      count('terminate', answer, started);
       if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
       if (answer.result === 'conflict') return reply.code(409).send({ error: 'not_a_session', message: answer.message });
       return reply.code(200).send(answer);
@@ -226,7 +243,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       if (!sw) return reply;
       const body = parse(EventBody, req.body, reply);
       if (!body) return reply;
+      const started = performance.now();
       const answer = await deps.control.chargeEvent(caller(sw), body);
+      count('event', answer, started);
       return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
     },
   );
