@@ -1,7 +1,8 @@
 // Provisioning with the whole platform on real Kafka and PostgreSQL, each service its own process (the
 // launcher starts provisioning too): lines made through the API are rated and charged, a package change
 // shows in the next CDR's price, overage set through the API decides what rating does beyond the
-// allowance, a partner's retail price reaches rating, and invoices and reports come back scoped.
+// allowance, a partner's retail price reaches rating, and invoices (with the upgraded line's fee prorated by
+// invoicing from the published package history) and reports come back scoped.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CdrRatedV1 } from '@rcp/contracts';
 import { Decimal } from '@rcp/domain';
@@ -16,6 +17,8 @@ let backoffice: Api;
 let acmeAdmin: Api;
 let betaAdmin: Api;
 let provisioning: string;
+/** The day (customer's zone) L-E1 went onto the FLAT Business. */
+let flatDay: string;
 
 const amount = (a: string) => new Decimal(a);
 
@@ -136,6 +139,7 @@ describe('provisioning with the platform', () => {
     // What invoicing prorates fees from: the line's offers by day in the customer's zone, read from the
     // published periods. Activated and upgraded the same day, the line counts as on the flat from that day.
     const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' }).format(from);
+    flatDay = day;
     const segments = await eventually('invoicing to hold the line history', async () => {
       const r = await fetch(`${platform.url('invoicing')}/v1/accounts/ACC-E1/lines`);
       const body = (await r.json()) as { segments: { offerId: string; from: string; to: string | null }[] };
@@ -198,6 +202,16 @@ describe('provisioning with the platform', () => {
     expect(invoices.status).toBe(200);
     expect(invoices.body.invoices.length).toBeGreaterThanOrEqual(1);
     expect(invoices.body.invoices.every((i: { accountId: string }) => i.accountId === 'ACC-E1')).toBe(true);
+
+    // Invoicing prorates the FLAT Business fee from the line's published periods: days on the flat / days in
+    // the cycle x 29.00, rounded on the line (DOMAIN.md "Proration").
+    const first = await rated('ACC-E1', 'e1-1');
+    const dayMs = 86_400_000;
+    const cycleDays = Math.round((Date.parse(first.periodEnd) - Date.parse(first.periodKey)) / dayMs);
+    const flatDays = Math.round((Date.parse(first.periodEnd) - Date.parse(flatDay)) / dayMs);
+    const fee = invoices.body.invoices[0].lines.find((l: { kind: string; description: string }) => l.kind === 'fee' && l.description.includes('FLAT Business'));
+    expect(fee, JSON.stringify(invoices.body.invoices[0].lines)).toBeDefined();
+    expect(amount(fee.amount).eq(new Decimal('29.00').mul(flatDays).div(cycleDays).toDecimalPlaces(2, Decimal.ROUND_HALF_UP))).toBe(true);
 
     const report = await customer('GET', `/v1/customers/ACC-E1/reports/usage?period=${period}`);
     expect(report.body).toMatchObject({ accountId: 'ACC-E1', records: 3 });
