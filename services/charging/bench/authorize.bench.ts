@@ -6,7 +6,9 @@
 //
 //   RCP_BENCH_RATE (requests/s, default 5000), RCP_BENCH_SECONDS (default 20), RCP_BENCH_CONNECTIONS (default 64),
 //   RCP_BENCH_ACCOUNTS (default 500)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +65,23 @@ function accountOf(i: number): AccountUpserted {
   };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux); null where that is not readable. */
+const ticksPerSecond = (() => {
+  try {
+    return Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return null;
+  }
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -82,7 +101,7 @@ try {
   const scratch = await createScratchDatabase(infra.postgres.url, 'bench_authorize');
   dropDb = scratch.drop;
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const logger = createLogger('bench', 'error');
+  const logger = createLogger('bench', 'fatal');
   const kafka = createKafka({ brokers, clientId: 'bench', logger });
   await ensureTopics(kafka, prefix);
   const producer = new ContractProducer(kafka, prefix, logger);
@@ -141,10 +160,19 @@ try {
   await autocannon({ url, connections: 16, duration: 5, headers, requests: pairs() });
   say(`measuring: ${SECONDS} s at ${RATE} requests/s over ${CONNECTIONS} connections`);
   const refusedBefore = refused;
-  const result: Result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, headers, requests: pairs() });
-
-  // The books still balance after the load: each account's balance is its ledger sum, nothing left reserved.
+  // Where the time goes: CPU used by charging and by its PostgreSQL backends while measuring (the rest of a
+  // request's latency is waiting: for the other processes on the machine, for the disk at durable commits).
   const db = createPool(scratch.url, { max: 1 });
+  const backends = async () => (await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+  const pgBefore = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
+  const chargingBefore = cpuSeconds(child.pid!);
+  const load = loadavg()[0]!;
+  const result: Result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, headers, requests: pairs() });
+  const chargingCpu = chargingBefore === null ? null : (cpuSeconds(child.pid!) ?? 0) - chargingBefore;
+  let pgCpu = 0;
+  for (const pid of await backends()) pgCpu += (cpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
+
+  // The books still balance after the load: each account's balance is its ledger sum.
   const check = await db.query<{ off: number; entries: number; open: number }>(
     `select (select count(*) from charging.accounts a where a.balance <> coalesce((select sum(amount) from charging.ledger l where l.account_id = a.account_id), 0))::int as off,
             (select count(*) from charging.ledger where cause = 'reservation_commit')::int as entries,
@@ -156,6 +184,11 @@ try {
     `${result.requests.total} requests in ${result.duration.toFixed(1)} s: ${result.requests.average.toFixed(0)} req/s; latency p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ` +
       `non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, refused authorizations ${refused - refusedBefore}; ` +
       `${c.entries} commits in the ledger, ${c.open} sessions open, ${c.off} balances off their ledger sum`,
+  );
+  const perRequest = (cpu: number) => ((cpu * 1000) / Math.max(1, result.requests.total)).toFixed(3);
+  say(
+    `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms, its PostgreSQL backends ${perRequest(pgCpu)} ms; ` +
+      `machine load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores when the measurement began`,
   );
   if (c.off !== 0) throw new Error('a balance differs from its ledger sum');
   console.log(JSON.stringify({ bench: 'charging.authorize', req_per_s: Math.round(result.requests.average), p50_ms: result.latency.p50, p99_ms: result.latency.p99 }));
