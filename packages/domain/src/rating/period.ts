@@ -57,12 +57,35 @@ export interface Period {
   readonly cycle: Cycle;
 }
 
+const validZones = new Map<string, boolean>();
+/** luxon checks a zone by building an Intl formatter each time: remember the answer per zone. */
+function isValidZone(zone: string): boolean {
+  let valid = validZones.get(zone);
+  if (valid === undefined) validZones.set(zone, (valid = IANAZone.isValidZone(zone)));
+  return valid;
+}
+
+/**
+ * Every zone's UTC offset is a whole number of quarter hours, so a local midnight (and so a period
+ * boundary) always falls on a quarter hour in UTC: within one UTC quarter hour the period is the same.
+ */
+const QUARTER_HOUR_MS = 15 * 60 * 1000;
+const periodCache = new Map<string, Period>();
+const PERIOD_CACHE_LIMIT = 50_000;
+
 /** The period of a line containing an instant (ISO-8601 with offset, or epoch ms). */
 export function periodAt(line: Pick<LineProfile, 'timeZone' | 'cycleAnchorDay'>, at: string | number): Period {
   const ms = typeof at === 'number' ? at : parseInstantMs(at);
   if (Number.isNaN(ms)) throw new RangeError(`not an ISO-8601 instant with offset: ${String(at)}`);
-  if (!IANAZone.isValidZone(line.timeZone)) throw new RangeError(`unknown time zone ${line.timeZone}`);
-  return periodOfCycle(line, cycleContaining(localDaysOf(ms, line.timeZone), line.cycleAnchorDay));
+  if (!isValidZone(line.timeZone)) throw new RangeError(`unknown time zone ${line.timeZone}`);
+  const key = `${line.timeZone}|${line.cycleAnchorDay}|${Math.floor(ms / QUARTER_HOUR_MS)}`;
+  let period = periodCache.get(key);
+  if (!period) {
+    if (periodCache.size >= PERIOD_CACHE_LIMIT) periodCache.clear();
+    period = periodOfCycle(line, cycleContaining(localDaysOf(ms, line.timeZone), line.cycleAnchorDay));
+    periodCache.set(key, period);
+  }
+  return period;
 }
 
 function periodOfCycle(line: Pick<LineProfile, 'timeZone'>, cycle: Cycle): Period {
