@@ -68,8 +68,20 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
       });
     return next;
   };
-  /** After a real-time commit: publish soon, without holding the switch's answer for Kafka. */
-  const kick = () => void drain().catch((err) => ctx.logger.warn({ err }, 'outbox drain failed; will retry'));
+  /**
+   * After a real-time commit: publish soon, without holding the switch's answer for Kafka. Commits within a few
+   * milliseconds of each other share one drain (a drain costs four statements and a Kafka round trip).
+   */
+  let kicked: NodeJS.Timeout | null = null;
+  const kick = () => {
+    kicked ??= setTimeout(() => {
+      kicked = null;
+      void drain().catch((err) => ctx.logger.warn({ err }, 'outbox drain failed; will retry'));
+    }, 20);
+  };
+  ctx.onStop(async () => {
+    if (kicked) clearTimeout(kicked);
+  });
   await drain();
   const timer = setInterval(kick, 1000);
   ctx.onStop(async () => clearInterval(timer));

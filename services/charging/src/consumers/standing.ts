@@ -9,7 +9,7 @@ import type { AccountStanding } from '@rcp/domain';
  */
 const REINSTATING_TYPES: ReadonlySet<string> = new Set(['account.unsuspended']);
 
-type StandingChange = { accountId: string; standing: AccountStanding; reason: string | null; eventId: string; at: string };
+export type StandingChange = { accountId: string; standing: AccountStanding; reason: string | null; eventId: string; at: string };
 
 /** What an invoice event says about an account's standing, if anything. */
 export function standingChangeOf(e: InvoiceEventV1): StandingChange | null {
@@ -22,11 +22,8 @@ export function standingChangeOf(e: InvoiceEventV1): StandingChange | null {
   return null;
 }
 
-/**
- * Applies dunning's account standing from invoice.events (in partition order, so the last word per account
- * wins). Idempotent: a redelivered event writes the same row. Termination is final: nothing reinstates it.
- */
-export async function applyStandingEvents(pool: pg.Pool, events: InvoiceEventV1[]): Promise<number> {
+/** The last word of a batch per account, in order; a termination is not undone by what follows it. */
+export function latestStandings(events: InvoiceEventV1[]): StandingChange[] {
   const latest = new Map<string, StandingChange>();
   for (const e of events) {
     const change = standingChangeOf(e);
@@ -34,8 +31,16 @@ export async function applyStandingEvents(pool: pg.Pool, events: InvoiceEventV1[
     if (latest.get(change.accountId)?.standing === 'terminated') continue;
     latest.set(change.accountId, change);
   }
-  if (latest.size === 0) return 0;
-  const rows = [...latest.values()];
+  return [...latest.values()];
+}
+
+/**
+ * Applies dunning's account standing from invoice.events (in partition order, so the last word per account
+ * wins). Idempotent: a redelivered event writes the same row. Termination is final: nothing reinstates it.
+ */
+export async function applyStandingEvents(pool: pg.Pool, events: InvoiceEventV1[]): Promise<number> {
+  const rows = latestStandings(events);
+  if (rows.length === 0) return 0;
   await pool.query(
     `insert into charging.account_standing as s (account_id, standing, reason, event_id, changed_at)
      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])

@@ -72,9 +72,9 @@ export type LineHoldings = {
 /** The statement that locks the account's row (opening it on first use) and reads the line's holdings. */
 export function lockForCallStatement(
   literal: (v: string | null) => string,
-  args: { accountId: string; currency: string; mode: string; lineId: string | null; callId: string; unratedHoldHours: number },
+  args: { accountId: string; currency: string; mode: string; lineId: string | null; callId: string; unratedHoldHours: number; parts: number },
 ): string {
-  return `SELECT charging.lock_for_call(${literal(args.accountId)}, ${literal(args.currency)}, ${literal(args.mode)}, ${literal(args.lineId)}, ${literal(args.callId)}, ${Math.trunc(args.unratedHoldHours)}) AS r`;
+  return `SELECT charging.lock_for_call(${literal(args.accountId)}, ${literal(args.currency)}, ${literal(args.mode)}, ${literal(args.lineId)}, ${literal(args.callId)}, ${Math.trunc(args.unratedHoldHours)}, ${Math.trunc(args.parts)}) AS r`;
 }
 
 /** What charging.lock_for_call answers. */

@@ -109,11 +109,17 @@ export type EventCharged = { result: 'charged'; eventId: string; accountId: stri
 export type NotFound = { result: 'unknown_session'; sessionId: string };
 export type Conflict = { result: 'conflict'; sessionId: string; message: string };
 
+/** What charging.lock_for_call reads besides the account and the call (a bit set). */
+const PART = { reserved: 1, channels: 2, allowance: 4, standing: 8 } as const;
+
+/** A call's account never changes; whether its line has buckets is remembered to read its allowance only then. */
+type KnownCall = { accountId: string; usesAllowance: boolean };
+
 const refuse = (sessionId: string, reason: Refusal, extra: Partial<Refused> = {}): Refused => ({ result: 'refused', sessionId, reason, ...extra });
 
 export class CreditControl {
   /** Call -> account for the sessions this process authorized (oldest dropped first past 200,000). */
-  private readonly accountByCall = new Map<string, string>();
+  private readonly knownCalls = new Map<string, KnownCall>();
 
   constructor(private readonly deps: CreditControlDeps) {}
 
@@ -133,7 +139,8 @@ export class CreditControl {
     const holdsChannel = req.service === 'voice' || req.service === 'fax';
     const { account, line } = resolved;
 
-    return this.withAccount(account.accountId, line.lineId, callId, async (book, h, write) => {
+    const parts = PART.reserved | PART.standing | (holdsChannel ? PART.channels : 0) | (this.usesAllowance(resolved, req.service, startTime) ? PART.allowance : 0);
+    return this.withAccount(account.accountId, line.lineId, callId, parts, async (book, h, write) => {
       if (h.call) {
         if (h.call.status === 'active' && h.call.expiresAt !== null && Date.parse(h.call.expiresAt) > this.now().getTime()) {
           // A retried authorize: the reservation it made stands, nothing is reserved twice.
@@ -174,7 +181,7 @@ export class CreditControl {
         expiresAt: null,
       };
       write([{ ...row, validitySeconds: validity }]);
-      this.remember(callId, account.accountId);
+      this.remember(callId, { accountId: account.accountId, usesAllowance: (parts & PART.allowance) !== 0 });
       return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId: req.sessionId });
     });
   }
@@ -182,9 +189,11 @@ export class CreditControl {
   /** Takes the units used so far (a running total) and grants more, re-pricing the whole call so far. */
   async update(caller: Caller, sessionId: string, req: UpdateRequest): Promise<Granted | Refused | NotFound> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const accountId = await this.accountOf(callId);
-    if (!accountId) return { result: 'unknown_session', sessionId };
-    return this.withAccount(accountId, null, callId, async (book, h, write) => {
+    const known = await this.knownCall(callId);
+    if (!known) return { result: 'unknown_session', sessionId };
+    const accountId = known.accountId;
+    const parts = PART.reserved | PART.standing | (known.usesAllowance ? PART.allowance : 0);
+    return this.withAccount(accountId, null, callId, parts, async (book, h, write) => {
       const call = h.call;
       if (!call) return { result: 'unknown_session', sessionId };
       if (call.status !== 'active' && call.status !== 'expired') return refuse(sessionId, { code: 'session_closed', message: `session ${sessionId} has ended (${call.status})` });
@@ -221,9 +230,11 @@ export class CreditControl {
    */
   async terminate(caller: Caller, sessionId: string, req: TerminateRequest): Promise<Terminated | NotFound | Conflict> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const accountId = await this.accountOf(callId);
-    if (!accountId) return { result: 'unknown_session', sessionId };
-    return this.withAccount(accountId, null, callId, async (book, h, write) => {
+    const known = await this.knownCall(callId);
+    if (!known) return { result: 'unknown_session', sessionId };
+    const accountId = known.accountId;
+    // Pricing the used units needs only the line's allowance (when it has buckets); no grant is made.
+    return this.withAccount(accountId, null, callId, known.usesAllowance ? PART.allowance : 0, async (book, h, write) => {
       const call = h.call;
       if (!call) return { result: 'unknown_session', sessionId };
       const currency = book.account(accountId).currency;
@@ -272,7 +283,8 @@ export class CreditControl {
     const numbers = this.numbers(caller, resolved, req);
     if ('code' in numbers) return refuse(req.eventId, numbers);
     const { account, line } = resolved;
-    return this.withAccount(account.accountId, line.lineId, callId, async (book, h, write) => {
+    const parts = PART.reserved | PART.standing | (this.usesAllowance(resolved, req.service, startTime) ? PART.allowance : 0);
+    return this.withAccount(account.accountId, line.lineId, callId, parts, async (book, h, write) => {
       const currency = book.account(account.accountId).currency;
       if (h.call) {
         if (h.call.status === 'event' || h.call.status === 'rated') {
@@ -334,6 +346,7 @@ export class CreditControl {
     accountId: string,
     lineId: string | null,
     callId: string,
+    parts: number,
     decide: (book: LedgerBook, h: LineHoldings, write: (rows: CallWrite[]) => void) => Promise<T> | T,
   ): Promise<T> {
     let posted = false;
@@ -342,7 +355,7 @@ export class CreditControl {
     const value = await decideInTransaction<LockedForCall, T>(
       this.deps.pool,
       (literal) =>
-        lockForCallStatement(literal, { accountId, currency: terms.currency, mode: terms.policy.mode, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours }),
+        lockForCallStatement(literal, { accountId, currency: terms.currency, mode: terms.policy.mode, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours, parts }),
       async (locked) => {
         const book = LedgerBook.fromLocked(null, [locked.account], termsOf);
         const calls: CallWrite[] = [];
@@ -355,14 +368,25 @@ export class CreditControl {
     return value;
   }
 
-  /** The account of a call: remembered from its authorization in this process, else read (a call never changes account). */
-  private async accountOf(callId: string): Promise<string | null> {
-    return this.accountByCall.get(callId) ?? (await accountOfCall(this.deps.pool, callId));
+  /** A call's account (and whether its line has buckets): remembered from its authorization here, else read. */
+  private async knownCall(callId: string): Promise<KnownCall | null> {
+    const known = this.knownCalls.get(callId);
+    if (known) return known;
+    const accountId = await accountOfCall(this.deps.pool, callId);
+    return accountId ? { accountId, usesAllowance: true } : null;
   }
 
-  private remember(callId: string, accountId: string): void {
-    if (this.accountByCall.size >= 200_000) this.accountByCall.delete(this.accountByCall.keys().next().value!);
-    this.accountByCall.set(callId, accountId);
+  private remember(callId: string, known: KnownCall): void {
+    if (this.knownCalls.size >= 200_000) this.knownCalls.delete(this.knownCalls.keys().next().value!);
+    this.knownCalls.set(callId, known);
+  }
+
+  /** Whether the line's offer at the call's start has a basket for the service (else no allowance is read). */
+  private usesAllowance(resolved: ResolvedLine, service: Service, startTime: string): boolean {
+    const version = this.deps.catalogues.versionAt(startTime);
+    if (!version) return true;
+    const offer = offerById(version, lineProfileOf(resolved.account, resolved.line, { startTime, service }).offerId);
+    return !offer || offer.baskets.some((b) => b.service === service);
   }
 
   private lineOf(accountId: string, lineId: string): ResolvedLine | undefined {
