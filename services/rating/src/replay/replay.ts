@@ -25,7 +25,9 @@ export type AccountReplay = {
 
 export type ReplayReport = { periodKey: string; dryRun: boolean; accounts: AccountReplay[]; cdrs: number; changed: number };
 
-type Stored = { ratedId: string; revision: number; outcome: 'rated' | 'rejected'; message: CdrRatedV1 | null; cdr: CdrRawV1 };
+/** What a replay compares: the recorded amounts, not the whole recorded message (fetched only when voided). */
+type Recorded = Pick<CdrRatedV1, 'retail' | 'wholesale' | 'billedUnits' | 'deniedUnits' | 'periodKey' | 'revision'>;
+type Stored = { ratedId: string; revision: number; outcome: 'rated' | 'rejected'; message: Recorded | null; cdr: CdrRawV1 };
 
 /**
  * Re-rates a period account by account, each account's CDRs in their original start-time order, from the
@@ -36,7 +38,7 @@ type Stored = { ratedId: string; revision: number; outcome: 'rated' | 'rejected'
  */
 export async function replayPeriod(
   pool: pg.Pool,
-  deps: { catalogue: Catalogue; account: (accountId: string) => AccountUpserted | undefined; now?: () => Date; onProgress?: (done: number, total: number) => void },
+  deps: { catalogue: Catalogue; account: (accountId: string) => AccountUpserted | undefined; now?: () => Date; onProgress?: (done: number, total: number) => void; concurrency?: number },
   selection: ReplaySelection,
 ): Promise<ReplayReport> {
   const accounts = (
@@ -49,22 +51,37 @@ export async function replayPeriod(
   const total = accounts.reduce((n, a) => n + a.n, 0);
   const report: ReplayReport = { periodKey: selection.periodKey, dryRun: selection.dryRun, accounts: [], cdrs: 0, changed: 0 };
   let done = 0;
-  for (const { account_id: accountId } of accounts) {
-    const result = await inTransaction(pool, async (client) => {
-      await client.query('select pg_advisory_xact_lock(hashtext($1))', [`rating:account:${accountId}`]);
-      return replayAccount(client, deps, selection, accountId);
-    });
+  // Accounts are independent: a few at a time keep PostgreSQL and this process both busy. Within an
+  // account the CDRs stay in order; results are reported in account order.
+  const results: AccountReplay[] = new Array(accounts.length);
+  let nextIndex = 0;
+  const worker = async () => {
+    while (nextIndex < accounts.length) {
+      const i = nextIndex++;
+      const accountId = accounts[i]!.account_id;
+      const result = await inTransaction(pool, async (client) => {
+        await client.query('select pg_advisory_xact_lock(hashtext($1))', [`rating:account:${accountId}`]);
+        return replayAccount(client, deps, selection, accountId);
+      });
+      results[i] = result;
+      done += result.cdrs;
+      deps.onProgress?.(done, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency ?? 3, Math.max(1, accounts.length)) }, worker));
+  for (const result of results) {
     report.accounts.push(result);
     report.cdrs += result.cdrs;
     report.changed += result.changed;
-    done += result.cdrs;
-    deps.onProgress?.(done, total);
   }
   return report;
 }
 
-/** CDRs of the period: rated ones by their period, rejected ones (no period) by a window around it. */
-const periodFilter = `(period_key = $1 or (outcome = 'rejected' and start_time >= $2::timestamptz and start_time < $4::timestamptz))`;
+/**
+ * CDRs of the period: rated ones by their period, rejected ones (no period) by a window around it. Written
+ * so both halves are ranges of the (account, period, start) index.
+ */
+const periodFilter = `(period_key = $1 or (period_key is null and start_time >= $2::timestamptz and start_time < $4::timestamptz))`;
 function windowStart(periodKey: string): string {
   return new Date(Date.parse(`${periodKey}T00:00:00Z`) - 2 * 86_400_000).toISOString();
 }
@@ -78,8 +95,11 @@ async function replayAccount(
   selection: ReplaySelection,
   accountId: string,
 ): Promise<AccountReplay> {
-  const { rows } = await client.query<{ rated_id: string; revision: number; outcome: 'rated' | 'rejected'; message: CdrRatedV1; cdr: CdrRawV1 }>(
-    `select rated_id, revision, outcome, message, cdr from rating.rated_events
+  const { rows } = await client.query<{ rated_id: string; revision: number; outcome: 'rated' | 'rejected'; message: Recorded; cdr: CdrRawV1 }>(
+    `select rated_id, revision, outcome, cdr,
+            jsonb_build_object('retail', message->'retail', 'wholesale', message->'wholesale', 'billedUnits', message->'billedUnits',
+                               'deniedUnits', message->'deniedUnits', 'periodKey', message->'periodKey', 'revision', message->'revision') as message
+     from rating.rated_events
      where account_id = $3 and ${periodFilter} order by start_time, rated_id`,
     [selection.periodKey, windowStart(selection.periodKey), accountId, windowEnd(selection.periodKey)],
   );
@@ -105,16 +125,16 @@ async function replayAccount(
   let wholesaleDelta = new Decimal(0);
   let currency = '';
   const changes: { stored: Stored; outcome: RatingOutcomeMessage; message: CdrRatedV1 | null }[] = [];
-  fresh.forEach((outcome, i) => {
+  for (const [i, outcome] of fresh.entries()) {
     const old = stored[i]!;
     const next = outcome.kind === 'rated' ? outcome.message : null;
-    if (!differs(old.message, next) && old.outcome === outcome.kind) return;
+    if (!differs(old.message, next) && old.outcome === outcome.kind) continue;
     const revision = old.revision + 1;
     let message: CdrRatedV1 | null = null;
     if (next || old.message) {
       // A CDR that no longer rates (e.g. its destination was removed) is voided: zero amounts, the
       // previous ones given back.
-      const base = next ?? voided(old.message!, now);
+      const base = next ?? voided(await recordedMessage(client, old.ratedId), now);
       message = {
         ...base,
         revision,
@@ -125,7 +145,7 @@ async function replayAccount(
       currency = message.retail.currency;
     }
     changes.push({ stored: old, outcome, message });
-  });
+  }
 
   if (!selection.dryRun) {
     for (const c of changes) {
@@ -137,7 +157,10 @@ async function replayAccount(
         c.message?.periodKey ?? null,
       ]);
     }
-    const dirty = states.dirty.filter((d) => d.state.periodKey === selection.periodKey);
+    // Only counters that came out different are written back (an unchanged catalogue writes nothing).
+    const storedNow = await client.query<{ line_id: string; state: RatingState }>(`select line_id, state from rating.line_states where line_id = any($1) and period_key = $2`, [lines, selection.periodKey]);
+    const current = new Map(storedNow.rows.map((r) => [r.line_id, canonical(r.state)]));
+    const dirty = states.dirty.filter((d) => d.state.periodKey === selection.periodKey && current.get(d.lineId) !== canonical(d.state));
     if (dirty.length > 0) {
       await client.query(
         `insert into rating.line_states (line_id, period_key, state) select * from unnest($1::text[], $2::text[], $3::jsonb[])
@@ -154,7 +177,19 @@ async function replayAccount(
   return { accountId, cdrs: stored.length, changed: changes.length, retailDelta: retailDelta.toFixed(), wholesaleDelta: wholesaleDelta.toFixed(), currency };
 }
 
-function differs(old: CdrRatedV1 | null, next: CdrRatedV1 | null): boolean {
+/** JSON with object keys sorted: PostgreSQL's jsonb does not keep the order they were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+async function recordedMessage(client: pg.PoolClient, ratedId: string): Promise<CdrRatedV1> {
+  const { rows } = await client.query<{ message: CdrRatedV1 }>(`select message from rating.rated_events where rated_id = $1`, [ratedId]);
+  return rows[0]!.message;
+}
+
+function differs(old: Recorded | null, next: CdrRatedV1 | null): boolean {
   if (!old || !next) return old !== next;
   return (
     old.retail.amount !== next.retail.amount ||
