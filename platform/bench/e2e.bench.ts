@@ -70,6 +70,16 @@ try {
     if (Date.now() - posted > 600_000) throw new Error(`only ${charged} of ${N} charged after 10 minutes`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  // Where the time goes: each consumer's batches (count, mean size, mean time) from its /metrics.
+  for (const service of ['rating', 'charging', 'invoicing'] as const) {
+    const text = await (await fetch(`${launcher.url(service)}/metrics`)).text();
+    for (const topic of ['cdr.raw', 'cdr.rated']) {
+      const count = Number(text.match(new RegExp(`rcp_processing_seconds_count\\{[^}]*operation="consume:${topic.replace('.', '\\.')}"[^}]*\\} (\\d+)`))?.[1] ?? 0);
+      const sum = Number(text.match(new RegExp(`rcp_processing_seconds_sum\\{[^}]*operation="consume:${topic.replace('.', '\\.')}"[^}]*\\} ([\\d.e+-]+)`))?.[1] ?? 0);
+      const consumed = Number(text.match(new RegExp(`rcp_messages_consumed_total\\{[^}]*topic="${topic.replace('.', '\\.')}"[^}]*\\} (\\d+)`))?.[1] ?? 0);
+      if (count > 0) say(`[bench] ${service} ${topic}: ${count} batches, ${Math.round(consumed / count)} messages and ${Math.round((sum / count) * 1000)} ms each on average`);
+    }
+  }
   const { rows } = await pool.query<{ first: Date; last: Date; p50: number; p99: number }>(`
     select min(r.received_at) as first, max(l.posted_at) as last,
            percentile_cont(0.5) within group (order by extract(epoch from l.posted_at - r.received_at) * 1000) as p50,

@@ -58,7 +58,7 @@ export class Launcher {
     const p = port ?? this.running.get(name)?.port ?? (await freePort());
     const log = this.logs.get(name) ?? createWriteStream(join(this.opts.logDir, `${name}.log`), { flags: 'a' });
     this.logs.set(name, log);
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
       cwd: repoRoot,
       env: { ...process.env, ...this.opts.env, ...this.linkedEnv(name), ...this.opts.serviceEnv[name], PORT: String(p), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -132,4 +132,10 @@ export class Launcher {
     }
     throw new Error(`${s.name} not ready after ${timeoutMs} ms (${last}); see ${join(this.opts.logDir, `${s.name}.log`)}`);
   }
+}
+
+/** RCP_PROFILE_DIR set: each service writes a V8 CPU profile there when it exits (for finding where time goes). */
+function profileArgs(): string[] {
+  const dir = process.env.RCP_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
