@@ -1,6 +1,6 @@
 import { cdrKey, type AccountUpserted, type CdrRatedV1, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
 import { catalogueVersionAt, periodAt, rateCdr, type Catalogue, type RatingState } from '@rcp/domain';
-import { lineProfileOf } from './line-profile.js';
+import { lineProfileOf } from '@rcp/domain';
 
 export type RatingOutcomeMessage = { kind: 'rated'; message: CdrRatedV1 } | { kind: 'rejected'; message: CdrRejectedV1 };
 

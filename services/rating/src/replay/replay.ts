@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { type AccountUpserted, type CdrRatedV1, type CdrRawV1 } from '@rcp/contracts';
 import { enqueueOutbox, inTransaction } from '@rcp/db';
 import { Decimal, periodAt, type Catalogue, type RatingState } from '@rcp/domain';
-import { lineProfileOf } from '../rating/line-profile.js';
+import { lineProfileOf } from '@rcp/domain';
 import { LineStates, rateSequence, type RatingOutcomeMessage } from '../rating/rate-sequence.js';
 
 export type ReplaySelection = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountUpserted } from '@rcp/contracts';
-import { lineProfileOf, overageOf } from './line-profile.js';
+import { lineProfileOf, overageOf } from '@rcp/domain';
 
 const account: AccountUpserted = {
   v: 1,
