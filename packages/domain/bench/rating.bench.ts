@@ -109,6 +109,7 @@ runOnce(CDRS);
 rated = 0;
 rejected = 0;
 let total = 0;
+const profiler = process.env.RCP_BENCH_CPU_PROFILE ? await startProfile() : undefined;
 const cpu0 = process.cpuUsage();
 const start = performance.now();
 let elapsed = 0;
@@ -120,6 +121,7 @@ while (elapsed < SECONDS * 1000) {
 // CPU time of this process (all its threads, so GC helpers count against us): on a shared, loaded machine the
 // wall clock measures the neighbours too, CPU time measures the engine on the core it ran on.
 const cpu = process.cpuUsage(cpu0);
+if (profiler) await profiler.stop(process.env.RCP_BENCH_CPU_PROFILE!);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 const perSecond = Math.round((total / cpuMs) * 1000);
 const perWallSecond = Math.round((total / elapsed) * 1000);
@@ -128,3 +130,21 @@ console.log(`catalogue: ${bench.prefixCount} prefixes, ${version.destinations.le
 console.log(`setup: build+validate ${(tCatalogue - t0).toFixed(0)} ms, compile ${(tCompile - tCatalogue).toFixed(0)} ms, ${LINES} lines and ${CDRS} CDRs ${(tData - tCompile).toFixed(0)} ms`);
 console.log(`rated ${total} CDRs in ${(elapsed / 1000).toFixed(2)} s wall, ${(cpuMs / 1000).toFixed(2)} s CPU, on one thread: ${perSecond} CDRs per CPU second (${((cpuMs * 1000) / total).toFixed(3)} us/CDR), ${perWallSecond} per wall second; rated ${rated}, rejected ${rejected}, reference fallbacks ${fastEngineFallbacks()}, checksum ${checksum}`);
 console.log(JSON.stringify({ bench: 'rating.engine', cdrs_per_s: perSecond, cdrs_per_wall_s: perWallSecond, us_per_cdr: Number(((cpuMs * 1000) / total).toFixed(3)), prefixes: bench.prefixCount, cdrs: total, rejected, fallbacks: fastEngineFallbacks() }));
+
+/** A CPU profile of the measured phase only (not setup or warm-up), written as a .cpuprofile file. */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  await session.post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}

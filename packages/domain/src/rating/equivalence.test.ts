@@ -2,7 +2,8 @@
 // that exercise every rule (bands split or not, odd roundings and percentages, buckets, CUGs, steps).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fastEngineFallbacks, parseCatalogue, rateCdr, rateCdrReference, type CatalogueVersion, type LineProfile, type RatingCdr, type RatingState } from '../index.js';
+import { compileCatalogueVersion, fastEngineFallbacks, parseCatalogue, rateCdr, rateCdrReference, type CatalogueVersion, type LineProfile, type RatingCdr, type RatingState } from '../index.js';
+import { buildBenchCatalogue, rng } from '../../bench/catalogue.js';
 import { ruleCatalogueInput, sampleVersion } from '../../test/fixtures.js';
 
 function oddVersion(): CatalogueVersion {
@@ -134,5 +135,82 @@ describe('fast engine = decimal reference', { timeout: 120_000 }, () => {
       }),
       { numRuns: 1500, seed: 3 },
     );
+  });
+});
+
+describe('fast engine = decimal reference on the benchmark catalogue (60k prefixes)', { timeout: 120_000 }, () => {
+  const bench = buildBenchCatalogue();
+  const version = bench.version;
+
+  it('finds the longest prefix of any number like a plain prefix set does', () => {
+    const c = compileCatalogueVersion(version);
+    const destOf = new Map<string, string>();
+    for (const d of version.destinations) for (const p of d.prefixes) destOf.set(p, d.id);
+    const r = rng(99);
+    const known = [...destOf.keys()];
+    for (let i = 0; i < 30_000; i++) {
+      // A known prefix extended or cut at random, or random digits.
+      let n = i % 3 === 2 ? String(1 + Math.floor(r() * 9)) : known[Math.floor(r() * known.length)]!;
+      if (i % 3 === 1) n = n.slice(0, 1 + Math.floor(r() * n.length));
+      while (n.length < 1 + Math.floor(r() * 15)) n += String(Math.floor(r() * 10));
+      let expected: string | undefined;
+      for (let len = n.length; len >= 1 && expected === undefined; len--) expected = destOf.has(n.slice(0, len)) ? n.slice(0, len) : undefined;
+      const node = c.longestPrefixNode(n);
+      expect(node === 0 ? undefined : c.prefixAt[node]).toBe(expected);
+      if (expected !== undefined) expect(c.destIds[c.destAt[node]!]).toBe(destOf.get(expected));
+    }
+  });
+
+  it('rates random traffic of every offer and partner identically', () => {
+    const r = rng(2025);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const destIds = [...bench.numbers.keys()];
+    const mobile = destIds.filter((d) => d.endsWith('MOBILE'));
+    let compared = 0;
+    const before = fastEngineFallbacks();
+    for (let seq = 0; seq < 25; seq++) {
+      const line: LineProfile = {
+        offerId: bench.offers[seq % bench.offers.length]!,
+        partnerId: seq % 3 === 0 ? null : pick(bench.partners),
+        timeZone: pick(['Europe/Rome', 'Europe/London', 'Europe/Berlin']),
+        countryCode: '39',
+        subscriptionStart: pick(['2023-05-01', '2024-03-12']),
+        cycleAnchorDay: pick([1, 15, 31]),
+        cugs: seq % 4 === 0 ? ['corp'] : [],
+        overage: seq % 5 === 0 ? { enabled: false, target: null } : undefined,
+      };
+      let fastState: RatingState | null = null;
+      let refState: RatingState | null = null;
+      let ms = Date.parse('2024-03-01T00:00:00Z') + Math.floor(r() * 20 * 86_400_000);
+      for (let k = 0; k < 20; k++) {
+        ms += Math.floor(r() * 6 * 3_600_000);
+        const x = r();
+        const service: RatingCdr['service'] = x < 0.7 ? 'voice' : x < 0.9 ? 'sms' : 'data';
+        const dest = service === 'voice' ? (r() < 0.5 ? pick(['39_FIXED', '39_MOBILE']) : pick(destIds)) : pick(mobile);
+        const cdr: RatingCdr = {
+          source: 's',
+          recordId: String(k),
+          accountId: 'a',
+          lineId: 'l',
+          service,
+          direction: r() < 0.05 ? 'inbound' : 'outbound',
+          callingNumber: '390612345678',
+          calledNumber: line.cugs!.length > 0 && r() < 0.3 ? pick(bench.cugMembers) : pick(bench.numbers.get(dest)!),
+          startTime: new Date(ms).toISOString().replace('.000Z', 'Z'),
+          billableUnits: service === 'voice' ? Math.floor(-Math.log(1 - r()) * 400) : service === 'sms' ? 1 + Math.floor(r() * 3) : Math.floor(r() * 30_000),
+          disposition: service === 'voice' && r() < 0.15 ? 'no_answer' : 'answered',
+        };
+        const fast = rateCdr(cdr, { version, line, state: fastState });
+        const ref = rateCdrReference(cdr, { version, line, state: refState });
+        expect(fast).toEqual(ref);
+        compared++;
+        if (fast.kind === 'rated' && ref.kind === 'rated') {
+          fastState = fast.state;
+          refState = ref.state;
+        }
+      }
+    }
+    expect(compared).toBe(500);
+    expect(fastEngineFallbacks()).toBe(before);
   });
 });

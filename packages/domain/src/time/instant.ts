@@ -62,12 +62,63 @@ function digits(text: string, start: number, count: number): number {
   return value;
 }
 
+/** Two digits at i, or NaN. */
+function two(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN;
+}
+
+// The day count of the date seen last: a stream of CDRs mostly repeats the date.
+let lastDateKey = -1;
+let lastDateDays = 0;
+
+/** "YYYY-MM-DDTHH:MM:SS" then "Z" (n = 20) or "+HH:MM"/"-HH:MM" (n = 25); NaN when not exactly that form. */
+function parseSecondsForm(text: string, n: number): number {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58) return Number.NaN;
+  const year = two(text, 0) * 100 + two(text, 2);
+  const month = two(text, 5);
+  const day = two(text, 8);
+  const hour = two(text, 11);
+  const minute = two(text, 14);
+  const second = two(text, 17);
+  let offsetMinutes: number;
+  if (n === 20) {
+    const z = text.charCodeAt(19);
+    if (z !== 90 && z !== 122) return Number.NaN;
+    offsetMinutes = 0;
+  } else {
+    const sign = text.charCodeAt(19);
+    if ((sign !== 43 && sign !== 45) || text.charCodeAt(22) !== 58) return Number.NaN;
+    const oh = two(text, 20);
+    const om = two(text, 23);
+    if (!(oh <= 23 && om <= 59)) return Number.NaN;
+    offsetMinutes = sign === 45 ? -(oh * 60 + om) : oh * 60 + om;
+  }
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59)) return Number.NaN;
+  const key = (year * 100 + month) * 100 + day;
+  let days: number;
+  if (key === lastDateKey) days = lastDateDays;
+  else {
+    if (!(day <= daysInMonth(year, month))) return Number.NaN;
+    days = daysFromCivil(year, month, day);
+    lastDateKey = key;
+    lastDateDays = days;
+  }
+  return days * MS_PER_DAY + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000;
+}
+
 /**
  * Milliseconds since the epoch of "YYYY-MM-DDTHH:MM[:SS[.fff...]](Z|+HH:MM|-HH:MM)"; NaN when the text is not
  * in that form or has no offset (a CDR time without a zone is ambiguous and is rejected, not guessed).
  */
 export function parseInstantMs(text: string): number {
   const n = text.length;
+  // What switches and ingestion write: "YYYY-MM-DDTHH:MM:SSZ" or "...SS+HH:MM"; read without loops.
+  if ((n === 20 || n === 25) && text.charCodeAt(10) === 84 && text.charCodeAt(16) === 58) {
+    const ms = parseSecondsForm(text, n);
+    if (ms === ms) return ms;
+  }
   if (n < 17 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58) return Number.NaN;
   const t = text.charCodeAt(10);
   if (t !== 84 && t !== 116 && t !== 32) return Number.NaN;

@@ -1,0 +1,592 @@
+// The compiled rating plan of a catalogue version: everything the fast engine (./engine.ts) looks up per CDR,
+// resolved once and laid out for a few memory reads. A digit trie for destinations; a weekly minute table,
+// holidays by day and per-zone UTC-offset tables for bands; and per line kind (offer x partner) one flat
+// route per destination x service x direction x band holding the start rates as integers of millionths, the
+// baskets and discount in scope, and the explanation objects that do not depend on the call (rate,
+// increments, connect fees), built once and shared (frozen) by every event that uses them.
+import type { CatalogueVersion, ClosedUserGroup, Discount, Offer, Service } from '../catalogue/schema.js';
+import { SERVICES, WEEKDAYS } from '../catalogue/schema.js';
+import { offerById, partnerBillingOf, partnerById, priceListsForPartner, resolveRate, type ResolvedRate } from '../catalogue/lookup.js';
+import { daysFromCivil, daysInMonth } from '../time/instant.js';
+import { spanIndex, zoneTable, type ZoneTable } from '../time/zone.js';
+import { MAX_SAFE, MODE_INDEX, decimalTextToMicros, fixedText, gcd, preciseText } from './exact.js';
+import type { AppliedDiscountStep, RateExplanation } from './types.js';
+
+const MS_PER_DAY = 86_400_000;
+export const SERVICE_COUNT = SERVICES.length;
+
+/** A rate as the engine uses it: integer millionths and the texts an explanation shows. */
+export interface CRate {
+  readonly resolved: ResolvedRate;
+  readonly currency: string;
+  /** Price per `unitSize` billed units (60 s for voice), in millionths. */
+  readonly priceMicros: number;
+  readonly unitSize: number;
+  readonly connectMicros: number;
+  /** The price and connect fee as precise texts ("0.025"). */
+  readonly priceText: string;
+  readonly connectText: string;
+  readonly precision: number;
+  readonly mode: number;
+}
+
+function compileRate(r: ResolvedRate | undefined): CRate | null {
+  if (!r) return null;
+  const priceMicros = decimalTextToMicros(r.price);
+  const connectMicros = decimalTextToMicros(r.connectFee);
+  return {
+    resolved: r,
+    currency: r.currency,
+    priceMicros,
+    unitSize: r.unitSize,
+    connectMicros,
+    priceText: preciseText(priceMicros, 1),
+    connectText: preciseText(connectMicros, 1),
+    precision: r.rounding.precision,
+    mode: MODE_INDEX[r.rounding.mode],
+  };
+}
+
+export interface CStep {
+  /** Units (seconds for the minutes basis) or millionths (spend basis) from which the step applies. */
+  readonly from: number;
+  /** Percentage in 1e-4 % (12.5 % -> 125000), or 0 for an amount step. */
+  readonly pctE4: number;
+  readonly amountMicros: number;
+  readonly isAmount: boolean;
+  readonly threshold: string;
+  readonly percentage: string | undefined;
+  readonly amount: string | undefined;
+}
+
+export interface CDiscount {
+  readonly id: string;
+  readonly spend: boolean;
+  readonly steps: readonly CStep[];
+}
+
+function compileDiscount(d: Discount): CDiscount {
+  const scale = d.basis === 'minutes' ? 60 : 1;
+  return {
+    id: d.id,
+    spend: d.basis === 'spend',
+    steps: d.steps.map((s) => ({
+      from: d.basis === 'spend' ? decimalTextToMicros(s.threshold) : Number(s.threshold) * scale,
+      pctE4: s.percentage === undefined ? 0 : Math.round(decimalTextToMicros(s.percentage) / 100),
+      amountMicros: s.amount === undefined ? 0 : decimalTextToMicros(s.amount),
+      isAmount: s.amount !== undefined,
+      threshold: s.threshold,
+      percentage: s.percentage,
+      amount: s.amount,
+    })),
+  };
+}
+
+/** The step in force at a cumulative usage, or -1 below the first (thresholds increase strictly). */
+export function stepAt(d: CDiscount, cumulative: number): number {
+  const steps = d.steps;
+  let found = -1;
+  for (let i = 0; i < steps.length; i++) if (cumulative >= steps[i]!.from) found = i;
+  return found;
+}
+
+/** One applied step as an explanation shows it. */
+export function appliedStep(d: CDiscount, step: number, units: number): AppliedDiscountStep {
+  const s = d.steps[step]!;
+  return s.isAmount
+    ? { discount: d.id, step, threshold: s.threshold, amount: s.amount!, units }
+    : { discount: d.id, step, threshold: s.threshold, percentage: s.percentage!, units };
+}
+
+/** A unit price after a discount step, as the rational num/den millionths per unitSize, with its text. */
+export interface StepPrice {
+  readonly num: number;
+  readonly den: number;
+  readonly text: string;
+}
+
+/** The price after a step; undefined when the exact value would leave the safe-integer range. */
+function discountedPrice(priceMicros: number, s: CStep): StepPrice | undefined {
+  if (s.isAmount) {
+    const num = Math.max(0, priceMicros - s.amountMicros);
+    return { num, den: 1, text: preciseText(num, 1) };
+  }
+  const g = gcd(1_000_000 - s.pctE4, 1_000_000);
+  const num = priceMicros * ((1_000_000 - s.pctE4) / g);
+  if (num > MAX_SAFE) return undefined;
+  const den = 1_000_000 / g;
+  return { num, den, text: preciseText(num, den) };
+}
+
+export interface ConnectFeeText {
+  readonly retail: string;
+  readonly wholesale: string;
+}
+
+const connectTexts = new Map<string, ConnectFeeText>();
+/** Connect-fee explanation objects are shared: equal texts, one frozen object. */
+function connectFeeText(retail: string, wholesale: string): ConnectFeeText {
+  const key = `${retail}|${wholesale}`;
+  let t = connectTexts.get(key);
+  if (!t) connectTexts.set(key, (t = Object.freeze({ retail, wholesale })));
+  return t;
+}
+
+export interface Increments3 {
+  readonly initial: number;
+  readonly subsequent: number;
+  readonly minimum: number;
+}
+
+const ZERO_INCREMENTS: Increments3 = Object.freeze({ initial: 0, subsequent: 0, minimum: 0 });
+export const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+/**
+ * Everything about a (line kind, destination, service, direction, band) that does not depend on the call.
+ * `retail` null: no rate (the event is rejected, or free when inbound); `wholesale` null: rejected.
+ */
+export interface Route {
+  readonly retail: CRate | null;
+  readonly wholesale: CRate | null;
+  /** What overage is charged to the partner at: the operator's list rate, else the retail rate. */
+  readonly listOrRetail: CRate | null;
+  // The same rates as plain numbers and texts on the route itself, so the hot path reads one object.
+  readonly rPrice: number;
+  readonly rSize: number;
+  readonly rConnect: number;
+  readonly rPriceText: string;
+  readonly rPrecision: number;
+  readonly rMode: number;
+  readonly rCurrency: string;
+  readonly wPrice: number;
+  readonly wSize: number;
+  readonly wConnect: number;
+  readonly wPriceText: string;
+  readonly wPrecision: number;
+  readonly wMode: number;
+  readonly wCurrency: string;
+  readonly lPrice: number;
+  readonly lSize: number;
+  readonly lPriceText: string;
+  readonly explanation: RateExplanation | null;
+  readonly increments: Increments3;
+  readonly unansweredFree: boolean;
+  /** Baskets covering the destination and service, in draw order (none for inbound). */
+  readonly baskets: readonly string[];
+  /** The discount applying (the offer's first in scope) and every in-scope discount (their counters move). */
+  readonly discount: CDiscount | null;
+  readonly inScope: readonly string[];
+  /** Retail unit price after each step of `discount`, at this route's retail rate (undefined: out of range). */
+  readonly stepPrices: readonly (StepPrice | undefined)[];
+  /** Connect-fee explanations by the class of the call's start. */
+  readonly connectCharged: ConnectFeeText;
+  readonly connectOverage: ConnectFeeText;
+  readonly connectBucket: ConnectFeeText;
+  readonly wholesaleConnectOverage: number;
+  /** "0.0000" at each side's precision (free events). */
+  readonly zeroRetail: string;
+  readonly zeroWholesale: string;
+}
+
+/** What an offer sold by a partner (or directly) needs at rating time, resolved once. */
+export interface CLine {
+  readonly offer: Offer;
+  readonly retail: string;
+  readonly wholesale: string;
+  readonly list: string;
+  readonly bundled: boolean;
+  readonly retailRates: (CRate | null | undefined)[];
+  readonly wholesaleRates: (CRate | null | undefined)[];
+  readonly listRates: (CRate | null | undefined)[];
+  readonly routes: (Route | undefined)[];
+  /** Currencies of free events without a rate. */
+  readonly retailCurrency: string;
+  readonly wholesaleCurrency: string;
+}
+
+/** Day numbers covered by the holiday table (local days of the zone tables' range, with margin). */
+const HOLIDAY_FROM_DAY = daysFromCivil(1989, 1, 1);
+const HOLIDAY_TO_DAY = daysFromCivil(2061, 1, 1);
+
+// Trie layout: an inner node is 11 ints of one Int32Array: 10 child slots, then the id of the node itself when
+// it ends a prefix (else 0). A child slot holds the child's offset (> 0), minus the id of a leaf (a prefix with
+// no longer prefix below it: most of them), or 0. Leaves take no room in the array, and a walk ending on one
+// reads nothing more. Node ids index destAt and prefixAt.
+const STRIDE = 11;
+
+export class CompiledVersion {
+  readonly destIds: string[] = [];
+  readonly bandIds: string[];
+  readonly bandCount: number;
+  /** Trie (see STRIDE); root at 0. */
+  readonly trie: Int32Array;
+  /** The inner node reached by the first three digits (0: the walk ends earlier), and the best node id up to there. */
+  readonly root3Node = new Int32Array(1000);
+  readonly root3Best = new Int32Array(1000);
+  /** Destination index and prefix text by node id. */
+  readonly destAt: Int32Array;
+  readonly prefixAt: (string | undefined)[];
+  /** Band index per minute of the week (Monday 00:00 = 0) and minutes until the band changes. */
+  readonly weekly = new Uint8Array(7 * 1440);
+  readonly nextChange = new Int32Array(7 * 1440);
+  /** Holiday band + 1 by local day (HOLIDAY_FROM_DAY first), 0 = not a holiday. */
+  readonly holidayByDay: Int8Array | Int16Array;
+  readonly hasHolidays: boolean;
+  readonly split: boolean;
+  /** The schedule's own zone table, when the time bands name a zone (else the customer's zone applies). */
+  readonly bandTable: ZoneTable | null;
+  readonly cugByMember = new Map<string, ClosedUserGroup[]>();
+  readonly discounts = new Map<string, CDiscount>();
+  readonly lines = new Map<string, Map<string, CLine | null>>();
+  readonly listCaches = new Map<string, (CRate | null | undefined)[]>();
+  readonly rateExplanations = new Map<CRate, Map<CRate, RateExplanation>>();
+  readonly keySpace: number;
+
+  constructor(readonly version: CatalogueVersion) {
+    // Build the trie in growable arrays, then pack it.
+    const children: number[] = new Array(10).fill(0);
+    const dest: number[] = [0];
+    const prefixes: (string | undefined)[] = [undefined];
+    version.destinations.forEach((d, di) => {
+      this.destIds.push(d.id);
+      for (const p of d.prefixes) {
+        let node = 0;
+        for (let i = 0; i < p.length; i++) {
+          const slot = node * 10 + p.charCodeAt(i) - 48;
+          let child = children[slot]!;
+          if (child === 0) {
+            child = dest.length;
+            dest.push(0);
+            prefixes.push(undefined);
+            for (let k = 0; k < 10; k++) children.push(0);
+            children[slot] = child;
+          }
+          node = child;
+        }
+        dest[node] = di + 1;
+        prefixes[node] = p;
+      }
+    });
+    // Inner nodes (the root and nodes with children) get offsets in id order; leaves none.
+    const offset = new Int32Array(dest.length).fill(-1);
+    let inner = 0;
+    for (let n = 0; n < dest.length; n++) {
+      let hasChild = n === 0;
+      for (let k = 0; k < 10 && !hasChild; k++) hasChild = children[n * 10 + k] !== 0;
+      if (hasChild) offset[n] = STRIDE * inner++;
+    }
+    const trie = new Int32Array(inner * STRIDE);
+    for (let n = 0; n < dest.length; n++) {
+      const at = offset[n]!;
+      if (at < 0) continue;
+      for (let k = 0; k < 10; k++) {
+        const child = children[n * 10 + k]!;
+        trie[at + k] = child === 0 ? 0 : offset[child]! >= 0 ? offset[child]! : -child;
+      }
+      trie[at + 10] = dest[n] !== 0 ? n : 0;
+    }
+    this.trie = trie;
+    this.destAt = Int32Array.from(dest, (d) => d - 1);
+    this.prefixAt = prefixes;
+    for (let x = 0; x < 1000; x++) {
+      let node = 0;
+      let best = 0;
+      for (let d = 100; d >= 1; d = d / 10) {
+        const child = trie[node + (Math.floor(x / d) % 10)]!;
+        if (child <= 0) {
+          if (child < 0) best = -child;
+          node = 0;
+          break;
+        }
+        node = child;
+        if (trie[node + 10] !== 0) best = trie[node + 10]!;
+      }
+      this.root3Node[x] = node;
+      this.root3Best[x] = best;
+    }
+
+    const tb = version.timeBands;
+    this.bandIds = tb.bands.map((b) => b.id);
+    this.bandCount = this.bandIds.length;
+    this.split = tb.splitAtBoundary;
+    this.bandTable = tb.timeZone === undefined ? null : zoneTable(tb.timeZone);
+    // First matching band wins: fill from the last band to the first.
+    for (let b = tb.bands.length - 1; b >= 0; b--) {
+      for (const w of tb.bands[b]!.windows) {
+        const from = Number(w.from.slice(0, 2)) * 60 + Number(w.from.slice(3));
+        const to = Number(w.to.slice(0, 2)) * 60 + Number(w.to.slice(3));
+        for (const day of w.days) this.weekly.fill(b, WEEKDAYS.indexOf(day) * 1440 + from, WEEKDAYS.indexOf(day) * 1440 + to);
+      }
+    }
+    // Minutes until the band changes, wrapping from Sunday into Monday (two backward passes).
+    const n = this.weekly.length;
+    let run = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let m = n - 1; m >= 0; m--) {
+        run = this.weekly[(m + 1) % n] === this.weekly[m] ? Math.min(run + 1, n) : 1;
+        this.nextChange[m] = run;
+      }
+    }
+    // First listed holiday wins for a day; yearly dates are expanded over the table's years.
+    this.holidayByDay = this.bandCount < 127 ? new Int8Array(HOLIDAY_TO_DAY - HOLIDAY_FROM_DAY) : new Int16Array(HOLIDAY_TO_DAY - HOLIDAY_FROM_DAY);
+    const bandIndex = new Map(this.bandIds.map((id, i) => [id, i]));
+    for (const h of tb.holidays) {
+      const band = bandIndex.get(h.band)!;
+      const month = Number(h.date.slice(-5, -3));
+      const day = Number(h.date.slice(-2));
+      const years = h.date.startsWith('--') ? Array.from({ length: 2061 - 1989 }, (_, i) => 1989 + i) : [Number(h.date.slice(0, 4))];
+      for (const y of years) {
+        if (day > daysInMonth(y, month)) continue;
+        const d = daysFromCivil(y, month, day);
+        if (d < HOLIDAY_FROM_DAY || d >= HOLIDAY_TO_DAY) continue; // outside the zone tables: such CDRs go to the reference
+        if (this.holidayByDay[d - HOLIDAY_FROM_DAY] === 0) this.holidayByDay[d - HOLIDAY_FROM_DAY] = band + 1;
+      }
+    }
+    this.hasHolidays = tb.holidays.length > 0;
+    for (const g of version.closedUserGroups) {
+      for (const m of g.members) {
+        const list = this.cugByMember.get(m);
+        if (list) list.push(g);
+        else this.cugByMember.set(m, [g]);
+      }
+    }
+    for (const d of version.discounts) this.discounts.set(d.id, compileDiscount(d));
+    this.keySpace = this.destIds.length * SERVICE_COUNT * 2 * this.bandCount;
+  }
+
+  /** The node id of the longest prefix of a number (E.164 digits) naming a destination, or 0. */
+  longestPrefixNode(number: string): number {
+    const trie = this.trie;
+    const n = number.length;
+    let node = 0;
+    let best = 0;
+    let i = 0;
+    if (n >= 3) {
+      const x = (number.charCodeAt(0) - 48) * 100 + (number.charCodeAt(1) - 48) * 10 + (number.charCodeAt(2) - 48);
+      node = this.root3Node[x]!;
+      best = this.root3Best[x]!;
+      if (node === 0) return best;
+      i = 3;
+    }
+    for (; i < n; i++) {
+      const child = trie[node + number.charCodeAt(i) - 48]!;
+      if (child <= 0) return child < 0 ? -child : best;
+      node = child;
+      const id = trie[node + 10]!;
+      if (id !== 0) best = id;
+    }
+    return best;
+  }
+
+  /** One rate cache per price list, shared by every line that uses the list. */
+  private listCache(listId: string): (CRate | null | undefined)[] {
+    let cache = this.listCaches.get(listId);
+    if (!cache) this.listCaches.set(listId, (cache = new Array(this.keySpace)));
+    return cache;
+  }
+
+  line(offerId: string, partnerId: string | null | undefined): CLine | null {
+    let byPartner = this.lines.get(offerId);
+    if (!byPartner) this.lines.set(offerId, (byPartner = new Map()));
+    const partnerKey = partnerId ?? '';
+    let l = byPartner.get(partnerKey);
+    if (l === undefined) {
+      const offer = offerById(this.version, offerId);
+      const partner = partnerId ? partnerById(this.version, partnerId) : undefined;
+      if (!offer || (partnerId && !partner)) l = null;
+      else {
+        const lists = priceListsForPartner(this.version, partner);
+        const currency = (id: string) => this.version.priceLists.find((p) => p.id === id)?.currency ?? '';
+        l = {
+          offer,
+          retail: lists.retail,
+          wholesale: lists.wholesale,
+          list: lists.list,
+          bundled: partnerBillingOf(offer) === 'bundled',
+          retailRates: this.listCache(lists.retail),
+          wholesaleRates: this.listCache(lists.wholesale),
+          listRates: this.listCache(lists.list),
+          routes: new Array(this.keySpace),
+          retailCurrency: currency(this.version.defaults.retailPriceList),
+          wholesaleCurrency: currency(this.version.defaults.wholesalePriceList),
+        };
+      }
+      byPartner.set(partnerKey, l);
+    }
+    return l;
+  }
+
+  /** The route of a line for a destination, service, direction and band (built on first use). */
+  route(l: CLine, dest: number, service: number, inbound: boolean, band: number): Route {
+    const key = ((dest * SERVICE_COUNT + service) * 2 + (inbound ? 1 : 0)) * this.bandCount + band;
+    const r = l.routes[key];
+    return r === undefined ? this.buildRoute(l, key, dest, service, inbound, band) : r;
+  }
+
+  private buildRoute(l: CLine, key: number, dest: number, service: number, inbound: boolean, band: number): Route {
+    const retail = this.rate(l.retailRates, l.retail, dest, service, inbound, band);
+    const wholesale = this.rate(l.wholesaleRates, l.wholesale, dest, service, inbound, band);
+    const listOrRetail = this.rate(l.listRates, l.list, dest, service, inbound, band) ?? retail;
+    const destination = this.destIds[dest]!;
+    const svc = SERVICES[service]! as Service;
+    let baskets = NO_STRINGS;
+    let inScope = NO_STRINGS;
+    let discount: CDiscount | null = null;
+    if (!inbound) {
+      baskets = Object.freeze(l.offer.baskets.filter((b) => b.service === svc && b.destinations.includes(destination)).map((b) => b.id));
+      inScope = Object.freeze(
+        l.offer.discounts.filter((id) => {
+          const d = this.version.discounts.find((x) => x.id === id)!;
+          return d.services.includes(svc) && (d.destinations === undefined || d.destinations.includes(destination));
+        }),
+      );
+      discount = inScope.length > 0 ? this.discounts.get(inScope[0]!)! : null;
+    }
+    const rc = retail?.connectText ?? '0';
+    const wc = wholesale?.connectText ?? '0';
+    const wOverage = (listOrRetail ?? retail)?.connectMicros ?? 0;
+    const route: Route = {
+      retail,
+      wholesale,
+      listOrRetail,
+      rPrice: retail?.priceMicros ?? 0,
+      rSize: retail?.unitSize ?? 1,
+      rConnect: retail?.connectMicros ?? 0,
+      rPriceText: retail?.priceText ?? '0',
+      rPrecision: retail?.precision ?? 4,
+      rMode: retail?.mode ?? 0,
+      rCurrency: retail?.currency ?? '',
+      wPrice: wholesale?.priceMicros ?? 0,
+      wSize: wholesale?.unitSize ?? 1,
+      wConnect: wholesale?.connectMicros ?? 0,
+      wPriceText: wholesale?.priceText ?? '0',
+      wPrecision: wholesale?.precision ?? 4,
+      wMode: wholesale?.mode ?? 0,
+      wCurrency: wholesale?.currency ?? '',
+      lPrice: listOrRetail?.priceMicros ?? 0,
+      lSize: listOrRetail?.unitSize ?? 1,
+      lPriceText: listOrRetail?.priceText ?? '0',
+      explanation: retail && wholesale ? this.explainRate(retail, wholesale) : null,
+      increments: retail
+        ? Object.freeze({ initial: retail.resolved.increments.initial, subsequent: retail.resolved.increments.subsequent, minimum: retail.resolved.minimumDuration })
+        : ZERO_INCREMENTS,
+      unansweredFree: retail ? retail.resolved.unanswered === 'free' : true,
+      baskets,
+      discount,
+      inScope,
+      stepPrices: discount && retail ? discount.steps.map((s) => discountedPrice(retail.priceMicros, s)) : [],
+      connectCharged: connectFeeText(rc, wc),
+      connectOverage: connectFeeText(rc, preciseText(wOverage, 1)),
+      connectBucket: connectFeeText('0', l.bundled ? '0' : wc),
+      wholesaleConnectOverage: wOverage,
+      zeroRetail: fixedText(0, retail?.precision ?? 4),
+      zeroWholesale: fixedText(0, wholesale?.precision ?? retail?.precision ?? 4),
+    };
+    l.routes[key] = route;
+    return route;
+  }
+
+  rate(cache: (CRate | null | undefined)[], listId: string, dest: number, service: number, inbound: boolean, band: number): CRate | null {
+    const key = ((dest * SERVICE_COUNT + service) * 2 + (inbound ? 1 : 0)) * this.bandCount + band;
+    let r = cache[key];
+    if (r === undefined) {
+      r = compileRate(
+        resolveRate(this.version, listId, {
+          destination: this.destIds[dest]!,
+          service: SERVICES[service]!,
+          direction: inbound ? 'inbound' : 'outbound',
+          band: this.bandIds[band]!,
+        }),
+      );
+      cache[key] = r;
+    }
+    return r;
+  }
+
+  private explainRate(r: CRate, w: CRate): RateExplanation {
+    let byW = this.rateExplanations.get(r);
+    if (!byW) this.rateExplanations.set(r, (byW = new Map()));
+    let e = byW.get(w);
+    if (!e) {
+      e = Object.freeze({
+        retailPriceList: r.resolved.priceList,
+        wholesalePriceList: w.resolved.priceList,
+        per: r.resolved.per,
+        unitSize: r.resolved.unitSize,
+        price: r.resolved.price,
+        connectFee: r.resolved.connectFee,
+        wholesalePrice: w.resolved.price,
+        wholesaleConnectFee: w.resolved.connectFee,
+        rounding: r.resolved.rounding,
+        wholesaleRounding: w.resolved.rounding,
+      });
+      byW.set(w, e);
+    }
+    return e;
+  }
+}
+
+const compiledVersions = new WeakMap<CatalogueVersion, CompiledVersion>();
+let lastVersion: CatalogueVersion | undefined;
+let lastCompiled: CompiledVersion | undefined;
+
+/** Compiles a catalogue version for the fast engine (done on first use; call it ahead to keep latency flat). */
+export function compileCatalogueVersion(version: CatalogueVersion): CompiledVersion {
+  if (version === lastVersion) return lastCompiled!;
+  let c = compiledVersions.get(version);
+  if (!c) {
+    c = new CompiledVersion(version);
+    compiledVersions.set(version, c);
+  }
+  lastVersion = version;
+  lastCompiled = c;
+  return c;
+}
+
+/** Whether a zone is known and its offset table (built on first use). */
+export interface ZoneInfo {
+  readonly valid: boolean;
+  readonly table: ZoneTable | null;
+}
+
+const zones = new Map<string, ZoneInfo>();
+export function zoneInfo(zone: string, isValid: (zone: string) => boolean): ZoneInfo {
+  let z = zones.get(zone);
+  if (z === undefined) {
+    const valid = isValid(zone);
+    z = { valid, table: valid ? zoneTable(zone) : null };
+    zones.set(zone, z);
+  }
+  return z;
+}
+
+/** The band at an instant and the instant it may change next (exclusive), written to `span`. */
+export const span = { band: 0, until: 0 };
+
+/** Fills `span` for an instant; false outside the zone table (the caller falls back to the reference). */
+export function bandSpan(c: CompiledVersion, table: ZoneTable, ms: number): boolean {
+  const at = spanIndex(table, ms);
+  if (at < 0) return false;
+  const offsetMs = table.offsets[at]! * 60_000;
+  const local = ms + offsetMs;
+  const days = Math.floor(local / MS_PER_DAY);
+  const minuteOfDay = Math.floor((local - days * MS_PER_DAY) / 60_000);
+  const weekday = (((days + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+  const midnight = (days + 1) * MS_PER_DAY - offsetMs;
+  const nextOffset = at + 1 < table.starts.length ? table.starts[at + 1]! : table.toMs;
+  const holiday = c.hasHolidays ? c.holidayByDay[days - HOLIDAY_FROM_DAY]! - 1 : -1;
+  let band: number;
+  let until: number;
+  if (holiday >= 0) {
+    band = holiday;
+    until = midnight;
+  } else {
+    const m = weekday * 1440 + minuteOfDay;
+    band = c.weekly[m]!;
+    const minuteStart = local - (local % 60_000) - offsetMs;
+    until = Math.min(minuteStart + c.nextChange[m]! * 60_000, midnight);
+  }
+  span.band = band;
+  span.until = until < nextOffset ? until : nextOffset;
+  return true;
+}
