@@ -1,7 +1,5 @@
 // What the rating engine needs to know about a line, from the account as account.events carries it. Credit
-// control prices a call exactly as rating will price its CDR, so both must build the profile the same way.
-// This is rating's mapping (services/rating/src/rating/line-profile.ts) moved to the domain with structural
-// types; rating is asked to import it from here and drop its copy (see docs/charging.md).
+// control prices a call exactly as rating will price its CDR, so both build the profile with this one mapping.
 import type { Service } from '../catalogue/schema.js';
 import type { LineProfile, OverageSetting } from '../rating/types.js';
 
