@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { SwitchConfig } from '@rcp/ingestion';
-import { baseConfigShape, parseConfig } from '@rcp/runtime';
+import { baseConfigShape, parseConfig, switchesSetting } from '@rcp/runtime';
 
 export const chargingConfigShape = {
   ...baseConfigShape,
@@ -10,18 +9,7 @@ export const chargingConfigShape = {
    * ([{"id","apiKey","country","timeZone"}]), so one setting serves both. Empty: the API refuses every call
    * with 401 (a platform that only rates CDRs after the fact needs none).
    */
-  RCP_SWITCHES: z
-    .string()
-    .default('[]')
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(SwitchConfig)),
+  RCP_SWITCHES: switchesSetting({ required: false }),
   /** Most seconds a call is granted at once; the switch asks for more with an update. */
   RCP_MAX_GRANT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** A reservation stays valid for its granted seconds plus this, for the switch to report; then it is released. */

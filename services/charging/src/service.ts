@@ -9,7 +9,7 @@ import { expireLapsedReservations } from './credit-control/calls.js';
 import { CreditControl } from './credit-control/control.js';
 import { registerCreditControlRoutes } from './http/credit-control.js';
 import { registerChargingRoutes } from './http/routes.js';
-import { SwitchKeys } from './http/switch-keys.js';
+import { SwitchKeys } from '@rcp/runtime';
 import { Accounts, Catalogues } from './read-models.js';
 
 const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));

@@ -3,7 +3,7 @@ import type { AccountEventV1 } from '@rcp/contracts';
 import { TopicTable } from '@rcp/kafka';
 import { createServiceContext, type ServiceContext } from '@rcp/runtime';
 import type { IngestionConfig } from './config.js';
-import { SwitchKeys } from './http/auth.js';
+import { SwitchKeys } from '@rcp/runtime';
 import { registerIngestionRoutes } from './http/routes.js';
 import { Intake } from './intake/intake.js';
 import { LineDirectory } from './intake/line-directory.js';

@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Direction, IsoInstant, Service } from '@rcp/contracts';
-import type { SwitchConfig } from '@rcp/ingestion';
+import type { SwitchConfig, SwitchKeys } from '@rcp/runtime';
 import { Counter } from 'prom-client';
 import { docSchema, type Metrics } from '@rcp/runtime';
 import type { CreditControl } from '../credit-control/control.js';
-import type { SwitchKeys } from './switch-keys.js';
 
 /** The id the switch will give the call's CDR (its record id): it ties the session to its rated CDR. */
 const SessionId = z.string().min(1).max(256);

@@ -7,7 +7,7 @@ import type { SwitchConfig } from '../config.js';
 import { ApiCdrRecord } from '../intake/api-record.js';
 import type { IncomingRecord, Intake, RecordOutcome } from '../intake/intake.js';
 import { parseFreeSwitchJsonCdr } from '../formats/index.js';
-import { SwitchKeys } from './auth.js';
+import { SwitchKeys } from '@rcp/runtime';
 import type { LineDirectory } from '../intake/line-directory.js';
 import { redriveRejections } from '../intake/redrive.js';
 import type pg from 'pg';
