@@ -40,6 +40,7 @@ export async function drainOutbox(
   const chunk = opts.chunk ?? 2000;
   const client = await pool.connect();
   let total = 0;
+  let failed: Error | undefined;
   try {
     const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [`outbox:${schema}`]);
     if (!lock.rows[0]?.ok) return 0; // another drainer is at it; it will publish these rows in order
@@ -57,8 +58,11 @@ export async function drainOutbox(
     } finally {
       await client.query('select pg_advisory_unlock(hashtext($1))', [`outbox:${schema}`]);
     }
+  } catch (err) {
+    failed = err instanceof Error ? err : new Error(String(err));
+    throw err;
   } finally {
-    client.release();
+    client.release(failed);
   }
   return total;
 }
