@@ -96,7 +96,14 @@ export async function runContractConsumer<T extends TopicName>(opts: ContractCon
           log.warn({ partition: d.partition, offset: d.offset, reason: d.reason }, 'message dead-lettered');
         }
       }
-      if (valid.length > 0) await opts.handleBatch(valid);
+      // kafkajs heartbeats only between batches: a long batch (a slow database, a loaded machine) would
+      // outlast the session and get this member evicted mid-batch. Keep the membership alive meanwhile.
+      const beating = setInterval(() => void heartbeat().catch(() => undefined), 2_000);
+      try {
+        if (valid.length > 0) await opts.handleBatch(valid);
+      } finally {
+        clearInterval(beating);
+      }
       const last = batch.messages[batch.messages.length - 1]!;
       resolveOffset(last.offset);
       if (commit) await commitOffsetsIfNecessary();
