@@ -78,7 +78,8 @@ export async function runContractConsumer<T extends TopicName>(opts: ContractCon
   await consumer.run({
     autoCommit: commit,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 2,
+    // Every partition at once: the work waits on PostgreSQL and Kafka, not on this process's CPU.
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 4,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
       const started = performance.now();
