@@ -39,7 +39,7 @@ export async function runDemoPeriod(opts: { kafka: Kafka; prefix: string; urls: 
   const ndjson = cdrs.map((c) => JSON.stringify(c)).join('\n');
   const posted = await fetch(`${urls.ingestion}/v1/cdrs`, { method: 'POST', headers: { ...switchHeaders, 'content-type': 'application/x-ndjson' }, body: ndjson });
   const intake = (await posted.json()) as { accepted: number; duplicates: number; rejected: number; results: { status: string; reasons?: { code: string; message: string }[] }[] };
-  log(`switch posted ${cdrs.length} CDRs: ${intake.accepted} accepted, ${intake.duplicates} duplicates (already taken on an earlier run), ${intake.rejected} rejected`);
+  log(`switch posted ${cdrs.length} CDRs: ${intake.accepted} accepted, ${intake.duplicates} duplicates${intake.duplicates > 0 ? ' (already taken on an earlier run)' : ''}, ${intake.rejected} rejected`);
   for (const r of intake.results.filter((x) => x.status === 'rejected').slice(0, 3)) log(`  rejected: ${r.reasons?.map((x) => `${x.code}: ${x.message}`).join('; ')}`);
 
   // Every record taken is rated or rejected by rating; wait until each has reached invoicing and charging.
