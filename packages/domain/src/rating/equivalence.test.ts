@@ -156,8 +156,8 @@ describe('fast engine = decimal reference on the benchmark catalogue (60k prefix
       let expected: string | undefined;
       for (let len = n.length; len >= 1 && expected === undefined; len--) expected = destOf.has(n.slice(0, len)) ? n.slice(0, len) : undefined;
       const node = c.longestPrefixNode(n);
-      expect(node === 0 ? undefined : c.prefixAt[node]).toBe(expected);
-      if (expected !== undefined) expect(c.destIds[c.destAt[node]!]).toBe(destOf.get(expected));
+      expect(node === 0 ? undefined : c.prefixOf(node)).toBe(expected);
+      if (expected !== undefined) expect(c.destIds[c.destinationOf(node)]).toBe(destOf.get(expected));
     }
   });
 

@@ -144,45 +144,52 @@ export const NO_STRINGS: readonly string[] = Object.freeze([]);
 /**
  * Everything about a (line kind, destination, service, direction, band) that does not depend on the call.
  * `retail` null: no rate (the event is rejected, or free when inbound); `wholesale` null: rejected.
+ * A CDR's time goes mostly to waiting for memory, so the fields every call reads come first (one or two cache
+ * lines), numbers are stored on the route itself, and the arrays it points to are shared by every route with
+ * the same content (they stay in cache).
  */
 export interface Route {
   readonly retail: CRate | null;
   readonly wholesale: CRate | null;
-  /** What overage is charged to the partner at: the operator's list rate, else the retail rate. */
-  readonly listOrRetail: CRate | null;
-  // The same rates as plain numbers and texts on the route itself, so the hot path reads one object.
-  readonly rPrice: number;
-  readonly rSize: number;
-  readonly rConnect: number;
-  readonly rPriceText: string;
-  readonly rPrecision: number;
-  readonly rMode: number;
-  readonly rCurrency: string;
-  readonly wPrice: number;
-  readonly wSize: number;
-  readonly wConnect: number;
-  readonly wPriceText: string;
-  readonly wPrecision: number;
-  readonly wMode: number;
-  readonly wCurrency: string;
-  readonly lPrice: number;
-  readonly lSize: number;
-  readonly lPriceText: string;
-  readonly explanation: RateExplanation | null;
-  readonly increments: Increments3;
   readonly unansweredFree: boolean;
-  /** Baskets covering the destination and service, in draw order (none for inbound). */
+  /** Increments and minimum of the retail rate (billed units), as numbers and as the explanation's object. */
+  readonly initial: number;
+  readonly subsequent: number;
+  readonly minimum: number;
+  /** Baskets covering the destination and service, in draw order (none for inbound). Shared. */
   readonly baskets: readonly string[];
-  /** The discount applying (the offer's first in scope) and every in-scope discount (their counters move). */
+  /** The discount applying (the offer's first in scope) and every in-scope discount (their counters move). Shared. */
   readonly discount: CDiscount | null;
   readonly inScope: readonly string[];
-  /** Retail unit price after each step of `discount`, at this route's retail rate (undefined: out of range). */
-  readonly stepPrices: readonly (StepPrice | undefined)[];
+  // The rates as plain numbers and texts.
+  readonly rPrice: number;
+  readonly rSize: number;
+  readonly rPriceText: string;
+  readonly wPrice: number;
+  readonly wSize: number;
+  readonly wPriceText: string;
+  readonly rConnect: number;
+  readonly wConnect: number;
+  readonly rPrecision: number;
+  readonly rMode: number;
+  readonly wPrecision: number;
+  readonly wMode: number;
+  readonly rCurrency: string;
+  readonly wCurrency: string;
+  readonly explanation: RateExplanation | null;
+  readonly increments: Increments3;
   /** Connect-fee explanations by the class of the call's start. */
   readonly connectCharged: ConnectFeeText;
   readonly connectOverage: ConnectFeeText;
   readonly connectBucket: ConnectFeeText;
   readonly wholesaleConnectOverage: number;
+  /** Retail unit price after each step of `discount`, at this route's retail rate (undefined: out of range). */
+  readonly stepPrices: readonly (StepPrice | undefined)[];
+  /** What overage is charged to the partner at: the operator's list rate, else the retail rate. */
+  readonly listOrRetail: CRate | null;
+  readonly lPrice: number;
+  readonly lSize: number;
+  readonly lPriceText: string;
   /** "0.0000" at each side's precision (free events). */
   readonly zeroRetail: string;
   readonly zeroWholesale: string;
@@ -211,7 +218,7 @@ const HOLIDAY_TO_DAY = daysFromCivil(2061, 1, 1);
 // Trie layout: an inner node is 11 ints of one Int32Array: 10 child slots, then the id of the node itself when
 // it ends a prefix (else 0). A child slot holds the child's offset (> 0), minus the id of a leaf (a prefix with
 // no longer prefix below it: most of them), or 0. Leaves take no room in the array, and a walk ending on one
-// reads nothing more. Node ids index destAt and prefixAt.
+// reads nothing more. Node ids index nodeInfo.
 const STRIDE = 11;
 
 export class CompiledVersion {
@@ -220,12 +227,11 @@ export class CompiledVersion {
   readonly bandCount: number;
   /** Trie (see STRIDE); root at 0. */
   readonly trie: Int32Array;
-  /** The inner node reached by the first three digits (0: the walk ends earlier), and the best node id up to there. */
-  readonly root3Node = new Int32Array(1000);
-  readonly root3Best = new Int32Array(1000);
-  /** Destination index and prefix text by node id. */
-  readonly destAt: Int32Array;
-  readonly prefixAt: (string | undefined)[];
+  /** The inner node reached by the first four digits (0: the walk ends earlier), and the best node id up to there. */
+  readonly root4Node = new Int32Array(10_000);
+  readonly root4Best = new Int32Array(10_000);
+  /** By node id: destination index at 2 x id, prefix text at 2 x id + 1 (side by side: one cache line). */
+  readonly nodeInfo: (number | string)[];
   /** Band index per minute of the week (Monday 00:00 = 0) and minutes until the band changes. */
   readonly weekly = new Uint8Array(7 * 1440);
   readonly nextChange = new Int32Array(7 * 1440);
@@ -267,13 +273,18 @@ export class CompiledVersion {
         prefixes[node] = p;
       }
     });
-    // Inner nodes (the root and nodes with children) get offsets in id order; leaves none.
+    // Inner nodes (the root and nodes with children) get offsets in depth-first order, so a walk stays near
+    // where it started; leaves get none.
     const offset = new Int32Array(dest.length).fill(-1);
     let inner = 0;
-    for (let n = 0; n < dest.length; n++) {
+    const stack = [0];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
       let hasChild = n === 0;
       for (let k = 0; k < 10 && !hasChild; k++) hasChild = children[n * 10 + k] !== 0;
-      if (hasChild) offset[n] = STRIDE * inner++;
+      if (!hasChild) continue;
+      offset[n] = STRIDE * inner++;
+      for (let k = 9; k >= 0; k--) if (children[n * 10 + k] !== 0) stack.push(children[n * 10 + k]!);
     }
     const trie = new Int32Array(inner * STRIDE);
     for (let n = 0; n < dest.length; n++) {
@@ -286,12 +297,12 @@ export class CompiledVersion {
       trie[at + 10] = dest[n] !== 0 ? n : 0;
     }
     this.trie = trie;
-    this.destAt = Int32Array.from(dest, (d) => d - 1);
-    this.prefixAt = prefixes;
-    for (let x = 0; x < 1000; x++) {
+    this.nodeInfo = [];
+    for (let n = 0; n < dest.length; n++) this.nodeInfo.push(dest[n]! - 1, prefixes[n] ?? '');
+    for (let x = 0; x < 10_000; x++) {
       let node = 0;
       let best = 0;
-      for (let d = 100; d >= 1; d = d / 10) {
+      for (let d = 1000; d >= 1; d = d / 10) {
         const child = trie[node + (Math.floor(x / d) % 10)]!;
         if (child <= 0) {
           if (child < 0) best = -child;
@@ -301,8 +312,8 @@ export class CompiledVersion {
         node = child;
         if (trie[node + 10] !== 0) best = trie[node + 10]!;
       }
-      this.root3Node[x] = node;
-      this.root3Best[x] = best;
+      this.root4Node[x] = node;
+      this.root4Best[x] = best;
     }
 
     const tb = version.timeBands;
@@ -361,12 +372,12 @@ export class CompiledVersion {
     let node = 0;
     let best = 0;
     let i = 0;
-    if (n >= 3) {
-      const x = (number.charCodeAt(0) - 48) * 100 + (number.charCodeAt(1) - 48) * 10 + (number.charCodeAt(2) - 48);
-      node = this.root3Node[x]!;
-      best = this.root3Best[x]!;
+    if (n >= 4) {
+      const x = (number.charCodeAt(0) - 48) * 1000 + (number.charCodeAt(1) - 48) * 100 + (number.charCodeAt(2) - 48) * 10 + (number.charCodeAt(3) - 48);
+      node = this.root4Node[x]!;
+      best = this.root4Best[x]!;
       if (node === 0) return best;
-      i = 3;
+      i = 4;
     }
     for (; i < n; i++) {
       const child = trie[node + number.charCodeAt(i) - 48]!;
@@ -376,6 +387,16 @@ export class CompiledVersion {
       if (id !== 0) best = id;
     }
     return best;
+  }
+
+  /** The destination index of a node id found by longestPrefixNode. */
+  destinationOf(node: number): number {
+    return this.nodeInfo[2 * node] as number;
+  }
+
+  /** The prefix text of a node id found by longestPrefixNode. */
+  prefixOf(node: number): string {
+    return this.nodeInfo[2 * node + 1] as string;
   }
 
   /** One rate cache per price list, shared by every line that uses the list. */
@@ -433,8 +454,8 @@ export class CompiledVersion {
     let inScope = NO_STRINGS;
     let discount: CDiscount | null = null;
     if (!inbound) {
-      baskets = Object.freeze(l.offer.baskets.filter((b) => b.service === svc && b.destinations.includes(destination)).map((b) => b.id));
-      inScope = Object.freeze(
+      baskets = this.shared(l.offer.baskets.filter((b) => b.service === svc && b.destinations.includes(destination)).map((b) => b.id));
+      inScope = this.shared(
         l.offer.discounts.filter((id) => {
           const d = this.version.discounts.find((x) => x.id === id)!;
           return d.services.includes(svc) && (d.destinations === undefined || d.destinations.includes(destination));
@@ -442,48 +463,70 @@ export class CompiledVersion {
       );
       discount = inScope.length > 0 ? this.discounts.get(inScope[0]!)! : null;
     }
+    const increments: Increments3 = retail
+      ? this.sharedIncrements(retail.resolved.increments.initial, retail.resolved.increments.subsequent, retail.resolved.minimumDuration)
+      : ZERO_INCREMENTS;
     const rc = retail?.connectText ?? '0';
     const wc = wholesale?.connectText ?? '0';
     const wOverage = (listOrRetail ?? retail)?.connectMicros ?? 0;
     const route: Route = {
       retail,
       wholesale,
-      listOrRetail,
-      rPrice: retail?.priceMicros ?? 0,
-      rSize: retail?.unitSize ?? 1,
-      rConnect: retail?.connectMicros ?? 0,
-      rPriceText: retail?.priceText ?? '0',
-      rPrecision: retail?.precision ?? 4,
-      rMode: retail?.mode ?? 0,
-      rCurrency: retail?.currency ?? '',
-      wPrice: wholesale?.priceMicros ?? 0,
-      wSize: wholesale?.unitSize ?? 1,
-      wConnect: wholesale?.connectMicros ?? 0,
-      wPriceText: wholesale?.priceText ?? '0',
-      wPrecision: wholesale?.precision ?? 4,
-      wMode: wholesale?.mode ?? 0,
-      wCurrency: wholesale?.currency ?? '',
-      lPrice: listOrRetail?.priceMicros ?? 0,
-      lSize: listOrRetail?.unitSize ?? 1,
-      lPriceText: listOrRetail?.priceText ?? '0',
-      explanation: retail && wholesale ? this.explainRate(retail, wholesale) : null,
-      increments: retail
-        ? Object.freeze({ initial: retail.resolved.increments.initial, subsequent: retail.resolved.increments.subsequent, minimum: retail.resolved.minimumDuration })
-        : ZERO_INCREMENTS,
       unansweredFree: retail ? retail.resolved.unanswered === 'free' : true,
+      initial: increments.initial,
+      subsequent: increments.subsequent,
+      minimum: increments.minimum,
       baskets,
       discount,
       inScope,
-      stepPrices: discount && retail ? discount.steps.map((s) => discountedPrice(retail.priceMicros, s)) : [],
+      rPrice: retail?.priceMicros ?? 0,
+      rSize: retail?.unitSize ?? 1,
+      rPriceText: retail?.priceText ?? '0',
+      wPrice: wholesale?.priceMicros ?? 0,
+      wSize: wholesale?.unitSize ?? 1,
+      wPriceText: wholesale?.priceText ?? '0',
+      rConnect: retail?.connectMicros ?? 0,
+      wConnect: wholesale?.connectMicros ?? 0,
+      rPrecision: retail?.precision ?? 4,
+      rMode: retail?.mode ?? 0,
+      wPrecision: wholesale?.precision ?? 4,
+      wMode: wholesale?.mode ?? 0,
+      rCurrency: retail?.currency ?? '',
+      wCurrency: wholesale?.currency ?? '',
+      explanation: retail && wholesale ? this.explainRate(retail, wholesale) : null,
+      increments,
       connectCharged: connectFeeText(rc, wc),
       connectOverage: connectFeeText(rc, preciseText(wOverage, 1)),
       connectBucket: connectFeeText('0', l.bundled ? '0' : wc),
       wholesaleConnectOverage: wOverage,
+      stepPrices: discount && retail ? discount.steps.map((s) => discountedPrice(retail.priceMicros, s)) : [],
+      listOrRetail,
+      lPrice: listOrRetail?.priceMicros ?? 0,
+      lSize: listOrRetail?.unitSize ?? 1,
+      lPriceText: listOrRetail?.priceText ?? '0',
       zeroRetail: fixedText(0, retail?.precision ?? 4),
       zeroWholesale: fixedText(0, wholesale?.precision ?? retail?.precision ?? 4),
     };
     l.routes[key] = route;
     return route;
+  }
+
+  private readonly sharedLists = new Map<string, readonly string[]>();
+  /** One frozen array per content, shared by every route. */
+  private shared(ids: string[]): readonly string[] {
+    if (ids.length === 0) return NO_STRINGS;
+    const key = ids.join('\u0000');
+    let list = this.sharedLists.get(key);
+    if (!list) this.sharedLists.set(key, (list = Object.freeze(ids)));
+    return list;
+  }
+
+  private readonly incrementsByKey = new Map<string, Increments3>();
+  private sharedIncrements(initial: number, subsequent: number, minimum: number): Increments3 {
+    const key = `${initial}/${subsequent}/${minimum}`;
+    let inc = this.incrementsByKey.get(key);
+    if (!inc) this.incrementsByKey.set(key, (inc = Object.freeze({ initial, subsequent, minimum })));
+    return inc;
   }
 
   rate(cache: (CRate | null | undefined)[], listId: string, dest: number, service: number, inbound: boolean, band: number): CRate | null {

@@ -31,7 +31,8 @@ function fixCdr(raw: Partial<RatingCdr> & { billableUnits: number }): RatingCdr 
   return cdr(raw.service === 'sms' ? { ...raw, calledNumber: '393331234567', billableUnits: raw.billableUnits % 20 } : raw);
 }
 
-describe('rating properties', () => {
+// CPU-bound; the default 5 s is too tight when the suite shares two cores with other test files.
+describe('rating properties', { timeout: 60_000 }, () => {
   it('amounts are never negative and buckets never go below zero', () => {
     fc.assert(
       fc.property(arbLine, fc.array(arbCdr, { minLength: 1, maxLength: 25 }), (l, raws) => {
