@@ -9,7 +9,11 @@ export const CDRS = 400_000;
 
 export interface Workload {
   readonly lines: readonly LineProfile[];
-  /** Each line's state at the start of a pass: its period opened (allowances prorated, counters at zero). */
+  /**
+   * Each line's state at the start of a pass: its period (from the 1st, 15th or 31st) with the usage of the days
+   * before the 20th: part of each allowance used (some exhausted), discount counters advanced, so the nine
+   * days exhaust buckets (overage or denial), split calls there and cross discount steps.
+   */
   readonly initialStates: readonly RatingState[];
   /** CDRs in start-time order, as a consumer receives them (parsed from JSON: flat strings, fresh objects). */
   readonly cdrs: readonly RatingCdr[];
@@ -45,7 +49,7 @@ export function buildWorkload(
     const key = `${line.offerId}|${line.timeZone}|${line.subscriptionStart}|${line.cycleAnchorDay}`;
     let opened = openedStates.get(key);
     if (!opened) openedStates.set(key, (opened = openPeriod(version, line, '2024-03-20T12:00:00+01:00')));
-    initialStates.push(opened);
+    initialStates.push(usedBefore(opened, r));
   }
 
   const destIds = [...bench.numbers.keys()];
@@ -97,4 +101,16 @@ export function buildWorkload(
   }
   // What a Kafka consumer hands over: objects parsed from JSON, not strings glued together in memory.
   return { lines, initialStates, cdrs: JSON.parse(JSON.stringify(cdrs)) as RatingCdr[], lineOf };
+}
+
+/** A line's state after earlier days of the period: 0-100% of each bucket used, up to 150 minutes and 6.00 spent. */
+function usedBefore(opened: RatingState, r: () => number): RatingState {
+  const buckets: Record<string, RatingState['buckets'][string]> = {};
+  for (const [id, b] of Object.entries(opened.buckets)) {
+    const used = r() < 0.2 ? 1 : r();
+    buckets[id] = { allowance: b.allowance, carried: b.carried, remaining: Math.floor(b.remaining * (1 - used)) };
+  }
+  const usage: Record<string, RatingState['usage'][string]> = {};
+  for (const id of Object.keys(opened.usage)) usage[id] = { units: Math.floor(r() * 150 * 60), spendMicros: Math.floor(r() * 6_000_000) };
+  return { ...opened, buckets, usage };
 }

@@ -35,6 +35,14 @@ describe('exact integer texts', () => {
     );
   });
 
+  it('recent texts are reused only for the very same value', () => {
+    // Many values share cache slots: asking again, in another order, must give each its own text.
+    const values = Array.from({ length: 40_000 }, (_, i) => [i * 7919 + 1, 1 + (i % 97)] as const);
+    const first = values.map(([n, d]) => preciseText(n, d));
+    for (let i = values.length - 1; i >= 0; i -= 3) expect(preciseText(values[i]![0], values[i]![1])).toBe(first[i]);
+    expect(preciseText(1, 3)).toBe(preciseText(2, 6));
+  });
+
   it('rounding carries into the integer part and trailing zeros go', () => {
     // 0.99999999995 -> 1 (half-up at 10 decimals), 1.5 -> "1.5", 2 -> "2", 1/3 -> 0.0000003333
     expect(preciseText(99_999_999_995, 100_000)).toBe('1');
