@@ -1,14 +1,12 @@
 // Shared test fixtures: the sample catalogue and small builders.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+// Bundled as text by vitest: the domain package reads no files, not even in its tests.
+import sampleYaml from '../examples/catalogue.sample.yaml?raw';
 import { parseCatalogue, type Catalogue, type CatalogueVersion } from '../src/index.js';
 import type { LineProfile, RatingCdr } from '../src/index.js';
 
-export const SAMPLE_PATH = fileURLToPath(new URL('../examples/catalogue.sample.yaml', import.meta.url));
-
 export function loadSample(): Catalogue {
-  return parseCatalogue(parseYaml(readFileSync(SAMPLE_PATH, 'utf8')));
+  return parseCatalogue(parseYaml(sampleYaml));
 }
 
 let cached: Catalogue | undefined;

@@ -1,0 +1,5 @@
+/** Files imported as text with vite's ?raw suffix (tests only). */
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}
