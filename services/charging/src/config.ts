@@ -18,8 +18,13 @@ export const chargingConfigShape = {
   RCP_EXPIRY_SWEEP_MS: z.coerce.number().int().min(50).max(600_000).default(5000),
   /** How long a committed call's allowance use counts against its line while its CDR has not been rated. */
   RCP_UNRATED_HOLD_HOURS: z.coerce.number().int().min(1).max(24 * 31).default(24),
-  /** PostgreSQL connections: each real-time request holds one for its transaction. */
+  /** PostgreSQL connections for real-time reads (an account's first load, calls not held in memory). */
   RCP_DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
+  /**
+   * How long the owner's writer waits to gather decisions into one group commit once it has one (0: a commit
+   * takes whatever arrived while the previous one was committing).
+   */
+  RCP_GROUP_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
 };
 export type ChargingConfig = ReturnType<typeof loadChargingConfig>;
 export function loadChargingConfig(env: NodeJS.ProcessEnv = process.env) {

@@ -7,6 +7,9 @@ import { chargeRatedCdrs } from './consumers/rated.js';
 import { applyStandingEvents } from './consumers/standing.js';
 import { expireLapsedReservations } from './credit-control/calls.js';
 import { CreditControl } from './credit-control/control.js';
+import { AccountStore } from './credit-control/store.js';
+import { latestStandings } from './consumers/standing.js';
+import { postOwned } from './ledger/posting.js';
 import { registerCreditControlRoutes } from './http/credit-control.js';
 import { registerChargingRoutes } from './http/routes.js';
 import { SwitchKeys } from '@rcp/runtime';
@@ -19,6 +22,7 @@ export type ChargingService = {
   accounts: Accounts;
   catalogues: Catalogues;
   control: CreditControl;
+  store: AccountStore;
   listen(): Promise<string>;
   stop(): Promise<void>;
   /** Publishes the pending balance events now; resolves with how many. */
@@ -46,6 +50,22 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
   ctx.onStop(() => accounts.table.stop());
   ctx.onStop(() => catalogues.table.stop());
   await Promise.all([accounts.table.ready(), catalogues.table.ready()]);
+
+  // The real-time owner: takes the lease (waiting while another instance holds it) before any consumer or
+  // request can change an account. Registered before them, so it stops after them and writes what is pending.
+  const realtimePool = createPool(config.DATABASE_URL, { logger: ctx.logger, applicationName: 'charging-realtime', max: config.RCP_DB_POOL_MAX });
+  ctx.onStop(() => realtimePool.end());
+  const store = new AccountStore({
+    databaseUrl: config.DATABASE_URL,
+    pool: realtimePool,
+    logger: ctx.logger,
+    termsOf: (id, currency) => accounts.termsOf(id, currency),
+    linesOf: (id) => accounts.get(id)?.lines.map((l) => l.lineId) ?? [],
+    unratedHoldHours: config.RCP_UNRATED_HOLD_HOURS,
+    groupCommitDelayMs: config.RCP_GROUP_COMMIT_DELAY_MS,
+  });
+  await store.start();
+  ctx.onStop(() => store.stop());
 
   // One drain at a time in this process; whoever asks while one runs shares the single run queued after it
   // (so rows committed meanwhile are published too). The advisory lock covers other instances.
@@ -87,6 +107,9 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
   ctx.onStop(async () => clearInterval(timer));
 
   const sweep = setInterval(() => {
+    const inMemory = store.expireLapsed();
+    if (inMemory > 0) ctx.logger.info({ expired: inMemory }, 'lapsed reservations released');
+    // Rows of accounts not loaded here yet (left open by a previous owner).
     void expireLapsedReservations(ctx.pool)
       .then((n) => n > 0 && ctx.logger.info({ expired: n }, 'lapsed reservations released'))
       .catch((err) => ctx.logger.warn({ err }, 'expiry sweep failed; will retry'));
@@ -102,7 +125,7 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     producer: ctx.producer,
     metrics: ctx.metrics,
     handleBatch: async (messages) => {
-      const result = await chargeRatedCdrs(ctx.pool, messages.map((m) => m.value), (id, currency) => accounts.termsOf(id, currency));
+      const result = await chargeRatedCdrs(store, messages.map((m) => m.value), (id, currency) => accounts.termsOf(id, currency));
       ctx.logger.debug(result, 'charged rated CDRs');
       await drain();
     },
@@ -118,17 +141,21 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     producer: ctx.producer,
     metrics: ctx.metrics,
     handleBatch: async (messages) => {
-      const changed = await applyStandingEvents(ctx.pool, messages.map((m) => m.value));
+      const events = messages.map((m) => m.value);
+      const changed = await applyStandingEvents(ctx.pool, events);
+      // The owner's loaded accounts take the new standing at once (an account not loaded reads it at load).
+      for (const c of latestStandings(events)) {
+        const s = store.loaded(c.accountId);
+        if (s && s.standing?.standing !== 'terminated') s.standing = { standing: c.standing, reason: c.reason };
+      }
       if (changed > 0) ctx.logger.info({ changed }, 'account standing from dunning applied');
     },
   });
   ctx.onStop(() => standing.stop());
 
-  // Real-time requests get connections of their own, so a burst of switch traffic never waits behind consumers.
-  const realtimePool = createPool(config.DATABASE_URL, { logger: ctx.logger, applicationName: 'charging-realtime', max: config.RCP_DB_POOL_MAX });
-  ctx.onStop(() => realtimePool.end());
   const control = new CreditControl({
-    pool: realtimePool,
+    store,
+    logger: ctx.logger,
     accounts,
     catalogues,
     settings: { maxGrantSeconds: config.RCP_MAX_GRANT_SECONDS, graceSeconds: config.RCP_GRANT_GRACE_SECONDS, unratedHoldHours: config.RCP_UNRATED_HOLD_HOURS },
@@ -139,9 +166,25 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
   registerChargingRoutes(ctx.app, {
     pool: ctx.pool,
     terms: (id) => (accounts.get(id) ? accounts.termsOf(id) : undefined),
+    post: (posting, terms) => postOwned(store, realtimePool, posting, terms),
+    flushed: () => store.flushed(),
     afterCommit: async () => {
       await drain();
     },
   });
-  return { ctx, accounts, catalogues, control, listen: () => ctx.listen(), stop: () => ctx.stop(), drain, expire: () => expireLapsedReservations(ctx.pool) };
+  return {
+    ctx,
+    accounts,
+    catalogues,
+    control,
+    store,
+    listen: () => ctx.listen(),
+    stop: () => ctx.stop(),
+    drain,
+    expire: async () => {
+      const n = store.expireLapsed();
+      await store.flushed();
+      return n + (await expireLapsedReservations(ctx.pool));
+    },
+  };
 }

@@ -3,9 +3,7 @@
 // and a one-shot event (SMS, fax: priced, checked and committed at once). Each runs in one transaction that
 // first locks the account's balance row, so simultaneous requests on one account queue and never grant more
 // than the credit allows.
-import type pg from 'pg';
 import { cdrKey, type Service } from '@rcp/contracts';
-import { inTransaction } from '@rcp/db';
 import {
   autoRechargeFor,
   availableCredit,
@@ -29,19 +27,23 @@ import {
   type RatedProbe,
   type Refusal,
 } from '@rcp/domain';
-import { LedgerBook } from '../ledger/book.js';
+import type pino from 'pino';
+import type { LedgerBook } from '../ledger/book.js';
 import type { Accounts, Catalogues, ResolvedLine } from '../read-models.js';
-import { decideInTransaction } from '../transaction.js';
-import { accountOfCall, callCharge, callsJson, holdingsOf, lockForCallStatement, readCall, type CallRow, type CallWrite, type LineHoldings, type LockedForCall } from './calls.js';
+import { hasWrites } from '../writes.js';
+import { callCharge, callsJson, type CallRow, type CallWrite, type LineHoldings } from './calls.js';
+import type { AccountStore } from './store.js';
 
 export type CreditControlSettings = { maxGrantSeconds: number; graceSeconds: number; unratedHoldHours: number };
 
 export type CreditControlDeps = {
-  pool: pg.Pool;
+  /** The accounts' in-memory states this instance owns, and the write-behind queue. */
+  store: AccountStore;
+  logger?: pino.Logger;
   accounts: Accounts;
   catalogues: Catalogues;
   settings: CreditControlSettings;
-  /** Called after a transaction that wrote ledger entries (to publish their balance events soon). */
+  /** Called after a group commit that wrote this decision's ledger entries (to publish their balance events soon). */
   afterPosting: () => void;
   now?: () => Date;
 };
@@ -109,18 +111,9 @@ export type EventCharged = { result: 'charged'; eventId: string; accountId: stri
 export type NotFound = { result: 'unknown_session'; sessionId: string };
 export type Conflict = { result: 'conflict'; sessionId: string; message: string };
 
-/** What charging.lock_for_call reads besides the account and the call (a bit set). */
-const PART = { reserved: 1, channels: 2, allowance: 4, standing: 8 } as const;
-
-/** A call's account never changes; whether its line has buckets is remembered to read its allowance only then. */
-type KnownCall = { accountId: string; usesAllowance: boolean };
-
 const refuse = (sessionId: string, reason: Refusal, extra: Partial<Refused> = {}): Refused => ({ result: 'refused', sessionId, reason, ...extra });
 
 export class CreditControl {
-  /** Call -> account for the sessions this process authorized (oldest dropped first past 200,000). */
-  private readonly knownCalls = new Map<string, KnownCall>();
-
   constructor(private readonly deps: CreditControlDeps) {}
 
   private now(): Date {
@@ -139,8 +132,7 @@ export class CreditControl {
     const holdsChannel = req.service === 'voice' || req.service === 'fax';
     const { account, line } = resolved;
 
-    const parts = PART.reserved | PART.standing | (holdsChannel ? PART.channels : 0) | (this.usesAllowance(resolved, req.service, startTime) ? PART.allowance : 0);
-    return this.withAccount(account.accountId, line.lineId, callId, parts, async (book, h, write) => {
+    return this.withAccount(account.accountId, line.lineId, callId, (book, h, write) => {
       if (h.call) {
         if (h.call.status === 'active' && h.call.expiresAt !== null && Date.parse(h.call.expiresAt) > this.now().getTime()) {
           // A retried authorize: the reservation it made stands, nothing is reserved twice.
@@ -181,7 +173,6 @@ export class CreditControl {
         expiresAt: null,
       };
       write([{ ...row, validitySeconds: validity }]);
-      this.remember(callId, { accountId: account.accountId, usesAllowance: (parts & PART.allowance) !== 0 });
       return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId: req.sessionId });
     });
   }
@@ -189,11 +180,9 @@ export class CreditControl {
   /** Takes the units used so far (a running total) and grants more, re-pricing the whole call so far. */
   async update(caller: Caller, sessionId: string, req: UpdateRequest): Promise<Granted | Refused | NotFound> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const known = await this.knownCall(callId);
-    if (!known) return { result: 'unknown_session', sessionId };
-    const accountId = known.accountId;
-    const parts = PART.reserved | PART.standing | (known.usesAllowance ? PART.allowance : 0);
-    return this.withAccount(accountId, null, callId, parts, async (book, h, write) => {
+    const accountId = await this.accountOfCall(callId);
+    if (!accountId) return { result: 'unknown_session', sessionId };
+    return this.withAccount(accountId, null, callId, (book, h, write) => {
       const call = h.call;
       if (!call) return { result: 'unknown_session', sessionId };
       if (call.status !== 'active' && call.status !== 'expired') return refuse(sessionId, { code: 'session_closed', message: `session ${sessionId} has ended (${call.status})` });
@@ -202,7 +191,7 @@ export class CreditControl {
       }
       const used = Math.max(call.usedUnits, req.usedUnits);
       const resolved = this.lineOf(accountId, call.lineId);
-      const hold = async (reason: Refusal, probe: RatedProbe | null): Promise<Refused> => {
+      const hold = (reason: Refusal, probe: RatedProbe | null): Refused => {
         // No more units: the session keeps a reservation for what it used until it terminates.
         write([{ ...call, usedUnits: used, grantedUnits: used, reserved: probe?.amount ?? call.reserved, draws: probe ? drawsOf(probe) : call.draws, validitySeconds: this.deps.settings.graceSeconds }]);
         return refuse(sessionId, reason, { usedUnits: used, finalGrant: true });
@@ -230,11 +219,9 @@ export class CreditControl {
    */
   async terminate(caller: Caller, sessionId: string, req: TerminateRequest): Promise<Terminated | NotFound | Conflict> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const known = await this.knownCall(callId);
-    if (!known) return { result: 'unknown_session', sessionId };
-    const accountId = known.accountId;
-    // Pricing the used units needs only the line's allowance (when it has buckets); no grant is made.
-    return this.withAccount(accountId, null, callId, known.usesAllowance ? PART.allowance : 0, async (book, h, write) => {
+    const accountId = await this.accountOfCall(callId);
+    if (!accountId) return { result: 'unknown_session', sessionId };
+    return this.withAccount(accountId, null, callId, (book, h, write) => {
       const call = h.call;
       if (!call) return { result: 'unknown_session', sessionId };
       const currency = book.account(accountId).currency;
@@ -283,8 +270,7 @@ export class CreditControl {
     const numbers = this.numbers(caller, resolved, req);
     if ('code' in numbers) return refuse(req.eventId, numbers);
     const { account, line } = resolved;
-    const parts = PART.reserved | PART.standing | (this.usesAllowance(resolved, req.service, startTime) ? PART.allowance : 0);
-    return this.withAccount(account.accountId, line.lineId, callId, parts, async (book, h, write) => {
+    return this.withAccount(account.accountId, line.lineId, callId, (book, h, write) => {
       const currency = book.account(account.accountId).currency;
       if (h.call) {
         if (h.call.status === 'event' || h.call.status === 'rated') {
@@ -330,63 +316,73 @@ export class CreditControl {
     });
   }
 
-  /** A session's state, for the switch and for operations. */
-  session(caller: Caller, sessionId: string): Promise<CallRow | null> {
-    return readCall(this.deps.pool, cdrKey({ source: caller.id, recordId: sessionId }));
+  /** A session's state, for the switch and for operations: as this instance holds it, else as PostgreSQL has it. */
+  async session(caller: Caller, sessionId: string): Promise<CallRow | null> {
+    const callId = cdrKey({ source: caller.id, recordId: sessionId });
+    const accountId = this.deps.store.accountOfCall(callId);
+    const held = accountId ? this.deps.store.loaded(accountId)?.call(callId) : undefined;
+    return held ?? this.deps.store.lookup(null, callId);
   }
 
   // ---------------------------------------------------------------------------------------------------------
 
   /**
-   * One credit decision on one account, in one transaction: its balance row locked and the line's holdings read
-   * (one round trip), the decision made in memory, then the ledger entries, balance events and calls written
-   * together (one more). Only a decision that moved money waits for the disk at commit.
+   * One credit decision on one account, made in memory by the account's owner: the account's state (loaded
+   * from PostgreSQL on first use) gives the balance, the other reservations, the line's channels and held
+   * allowance; `decide` runs synchronously, so no other decision on the account interleaves with it, and its
+   * ledger entries, balance events and calls are queued for the next group commit in decision order. The
+   * answer does not wait for that commit (see docs/charging.md, "Guarantees"): a decision lost in a crash is a
+   * reservation freed early or a commit the call's rated CDR makes instead.
    */
-  private async withAccount<T>(
-    accountId: string,
-    lineId: string | null,
-    callId: string,
-    parts: number,
-    decide: (book: LedgerBook, h: LineHoldings, write: (rows: CallWrite[]) => void) => Promise<T> | T,
-  ): Promise<T> {
-    let posted = false;
-    const termsOf = (id: string) => this.deps.accounts.termsOf(id);
-    const terms = termsOf(accountId);
-    const value = await decideInTransaction<LockedForCall, T>(
-      this.deps.pool,
-      (literal) =>
-        lockForCallStatement(literal, { accountId, currency: terms.currency, mode: terms.policy.mode, lineId, callId, unratedHoldHours: this.deps.settings.unratedHoldHours, parts }),
-      async (locked) => {
-        const book = LedgerBook.fromLocked(null, [locked.account], termsOf);
-        const calls: CallWrite[] = [];
-        const value = await decide(book, holdingsOf(locked), (rows) => calls.push(...rows));
-        posted = book.hasChanges;
-        return { value, writes: { ...book.writes(), calls: callsJson(calls) }, movedMoney: posted };
-      },
-    );
-    if (posted) this.deps.afterPosting();
-    return value;
+  private async withAccount<T>(accountId: string, lineId: string | null, callId: string, decide: (book: LedgerBook, h: LineHoldings, write: (rows: CallWrite[]) => void) => T): Promise<T> {
+    const store = this.deps.store;
+    for (;;) {
+      const s = await store.state(accountId);
+      let call = s.call(callId);
+      if (!call) {
+        // A call this instance does not hold: it may have ended long ago (a reused session id, a late repeat).
+        const row = await store.lookup(s, callId);
+        if (!store.isCurrent(s)) continue;
+        call = s.call(callId);
+        if (!call && row) {
+          call = row;
+          if (row.accountId === accountId) s.put(row, 0, Date.now());
+        }
+      }
+      const nowMs = this.now().getTime();
+      const h = s.holdings(lineId ?? call?.lineId ?? '', callId, nowMs, store.unratedHoldMs);
+      h.call = call ?? null;
+      const book = store.book([s], (id) => this.deps.accounts.termsOf(id));
+      const rows: CallRow[] = [];
+      let value: T;
+      try {
+        value = decide(book, h, (written) => {
+          for (const w of written) {
+            const { validitySeconds: validity, ...row } = w;
+            rows.push(validity === undefined || validity === null ? row : { ...row, expiresAt: new Date(nowMs + validity * 1000).toISOString() });
+          }
+        });
+      } catch (err) {
+        // The decision may have moved the balance in memory before failing: read the account again.
+        store.forget(s);
+        throw err;
+      }
+      const posted = book.hasChanges;
+      const writes = { ...book.writes(), calls: callsJson(rows) };
+      if (!hasWrites(writes)) return value;
+      const { seq, committed } = store.submit(writes, [accountId]);
+      for (const row of rows) s.put(row, seq, nowMs);
+      committed.then(
+        () => posted && this.deps.afterPosting(),
+        (err: Error) => this.deps.logger?.warn({ err: err.message, accountId, callId }, 'a credit decision was not written; its account is read again from PostgreSQL'),
+      );
+      return value;
+    }
   }
 
-  /** A call's account (and whether its line has buckets): remembered from its authorization here, else read. */
-  private async knownCall(callId: string): Promise<KnownCall | null> {
-    const known = this.knownCalls.get(callId);
-    if (known) return known;
-    const accountId = await accountOfCall(this.deps.pool, callId);
-    return accountId ? { accountId, usesAllowance: true } : null;
-  }
-
-  private remember(callId: string, known: KnownCall): void {
-    if (this.knownCalls.size >= 200_000) this.knownCalls.delete(this.knownCalls.keys().next().value!);
-    this.knownCalls.set(callId, known);
-  }
-
-  /** Whether the line's offer at the call's start has a basket for the service (else no allowance is read). */
-  private usesAllowance(resolved: ResolvedLine, service: Service, startTime: string): boolean {
-    const version = this.deps.catalogues.versionAt(startTime);
-    if (!version) return true;
-    const offer = offerById(version, lineProfileOf(resolved.account, resolved.line, { startTime, service }).offerId);
-    return !offer || offer.baskets.some((b) => b.service === service);
+  /** A call's account: from memory when this instance holds the call, else from PostgreSQL (a call never changes account). */
+  private async accountOfCall(callId: string): Promise<string | null> {
+    return this.deps.store.accountOfCall(callId) ?? (await this.deps.store.lookup(null, callId))?.accountId ?? null;
   }
 
   private lineOf(accountId: string, lineId: string): ResolvedLine | undefined {

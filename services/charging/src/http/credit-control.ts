@@ -5,6 +5,7 @@ import type { SwitchConfig, SwitchKeys } from '@rcp/runtime';
 import { Counter } from 'prom-client';
 import { docSchema, type Metrics } from '@rcp/runtime';
 import type { CreditControl } from '../credit-control/control.js';
+import { NotOwnerError } from '../credit-control/store.js';
 
 /** The id the switch will give the call's CDR (its record id): it ties the session to its rated CDR. */
 const SessionId = z.string().min(1).max(256);
@@ -95,7 +96,7 @@ const SessionView = z.object({
   expiresAt: z.string().nullable(),
 });
 
-const errors = { 400: docSchema(ErrorAnswer), 401: docSchema(ErrorAnswer) };
+const errors = { 400: docSchema(ErrorAnswer), 401: docSchema(ErrorAnswer), 503: docSchema(ErrorAnswer) };
 
 /**
  * The real-time API switches call before and during a call (in the spirit of Diameter Gy: CCR-Initial,
@@ -129,6 +130,16 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     return null;
   };
   const caller = (sw: SwitchConfig) => ({ id: sw.id, country: sw.country });
+  /** Runs a decision; when this instance does not own the accounts, answers 503 not_owner (null) instead. */
+  const owned = async <T>(reply: FastifyReply, decide: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await decide();
+    } catch (err) {
+      if (!(err instanceof NotOwnerError)) throw err;
+      void reply.code(503).send({ error: err.code, message: err.message });
+      return null;
+    }
+  };
 
   app.post(
     '/v1/sessions',
@@ -146,7 +157,8 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(AuthorizeBody, req.body, reply);
       if (!body) return reply;
       const started = performance.now();
-      const answer = await deps.control.authorize(caller(sw), body);
+      const answer = await owned(reply, () => deps.control.authorize(caller(sw), body));
+      if (!answer) return reply;
       count('authorize', answer, started);
       return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
     },
@@ -169,7 +181,8 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
       const started = performance.now();
-      const answer = await deps.control.update(caller(sw), sessionId, body);
+      const answer = await owned(reply, () => deps.control.update(caller(sw), sessionId, body));
+      if (!answer) return reply;
       count('update', answer, started);
       if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
       return reply.code(answer.result === 'refused' ? 403 : 200).send(answer);
@@ -193,7 +206,8 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
       const started = performance.now();
-      const answer = await deps.control.terminate(caller(sw), sessionId, body);
+      const answer = await owned(reply, () => deps.control.terminate(caller(sw), sessionId, body));
+      if (!answer) return reply;
       count('terminate', answer, started);
       if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
       if (answer.result === 'conflict') return reply.code(409).send({ error: 'not_a_session', message: answer.message });
@@ -208,7 +222,8 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const sw = authenticate(req, reply);
       if (!sw) return reply;
       const { sessionId } = req.params as { sessionId: string };
-      const row = await deps.control.session(caller(sw), sessionId);
+      const row = await owned(reply, () => deps.control.session(caller(sw), sessionId));
+      if (reply.sent) return reply;
       if (!row) return reply.code(404).send(unknownSession(sessionId, sw));
       return {
         sessionId,
@@ -243,7 +258,8 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(EventBody, req.body, reply);
       if (!body) return reply;
       const started = performance.now();
-      const answer = await deps.control.chargeEvent(caller(sw), body);
+      const answer = await owned(reply, () => deps.control.chargeEvent(caller(sw), body));
+      if (!answer) return reply;
       count('event', answer, started);
       return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
     },

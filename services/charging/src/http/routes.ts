@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { DecimalString } from '@rcp/contracts';
-import { inTransaction } from '@rcp/db';
 import { availableCredit, dec } from '@rcp/domain';
 import { docSchema } from '@rcp/runtime';
-import { postEntries, type AccountTerms, type LedgerCause } from '../ledger/posting.js';
+import { NotOwnerError } from '../credit-control/store.js';
+import type { AccountTerms, LedgerCause, Posting, PostingResult } from '../ledger/posting.js';
 
 const TopUp = z.object({
   amount: DecimalString.refine((s) => dec(s).greaterThan(0), 'a top-up must be a positive amount'),
@@ -39,13 +39,22 @@ const PostedAnswer = z.object({ status: z.enum(['posted', 'already_posted']), ba
 
 export function registerChargingRoutes(
   app: FastifyInstance,
-  deps: { pool: pg.Pool; terms: (id: string) => AccountTerms | undefined; afterCommit: () => Promise<void> },
+  deps: {
+    pool: pg.Pool;
+    terms: (id: string) => AccountTerms | undefined;
+    /** Posts through the accounts' owner; resolves once committed. */
+    post: (posting: Posting, terms: AccountTerms) => Promise<PostingResult>;
+    /** Resolves once every decision made so far is in PostgreSQL (what the reads below see). */
+    flushed: () => Promise<void>;
+    afterCommit: () => Promise<void>;
+  },
 ): void {
   app.get(
     '/v1/accounts/:accountId/balance',
     { schema: { tags: ['balance'], summary: "An account's balance, credit mode, reservations and ledger total", response: { 200: docSchema(BalanceView), 404: docSchema(ErrorAnswer) } } },
     async (req, reply) => {
       const { accountId } = req.params as { accountId: string };
+      await deps.flushed();
       const { rows } = await deps.pool.query<{ accountId: string; currency: string; balance: string; mode: 'prepaid' | 'postpaid'; blocked: boolean; reserved: string; ledgerSum: string; ledgerEntries: number }>(
         `select a.account_id as "accountId", a.currency, a.balance::text as balance, a.mode, a.blocked,
                 (select coalesce(sum(reserved), 0) from charging.calls c where c.account_id = a.account_id and c.status = 'active' and c.expires_at > now())::text as reserved,
@@ -64,6 +73,7 @@ export function registerChargingRoutes(
 
   app.get('/v1/accounts/:accountId/ledger', { schema: { tags: ['balance'], summary: "An account's ledger entries, oldest first; each names its cause" } }, async (req) => {
     const { accountId } = req.params as { accountId: string };
+    await deps.flushed();
     const { rows } = await deps.pool.query(
       `select entry_id::text as "entryId", cause, cause_ref as "causeRef", amount::text as amount, balance_after::text as "balanceAfter", currency, note, posted_at as "postedAt"
        from charging.ledger where account_id = $1 order by entry_id limit 10000`,
@@ -75,9 +85,15 @@ export function registerChargingRoutes(
   const post = async (reply: FastifyReply, accountId: string, cause: LedgerCause, causeRef: string, amount: string, note?: string) => {
     const terms = deps.terms(accountId);
     if (!terms) return reply.code(404).send({ error: 'unknown_account', message: `account ${accountId} is not known to charging` });
-    const [result] = await inTransaction(deps.pool, (client) => postEntries(client, [{ accountId, currency: terms.currency, cause, causeRef, amount, note }], () => terms));
+    let result: PostingResult;
+    try {
+      result = await deps.post({ accountId, currency: terms.currency, cause, causeRef, amount, note }, terms);
+    } catch (err) {
+      if (err instanceof NotOwnerError) return reply.code(503).send({ error: err.code, message: err.message });
+      throw err;
+    }
     await deps.afterCommit();
-    return reply.code(result!.status === 'posted' ? 201 : 200).send({ status: result!.status, balance: result!.balanceAfter });
+    return reply.code(result.status === 'posted' ? 201 : 200).send({ status: result.status, balance: result.balanceAfter });
   };
 
   app.post(
@@ -87,7 +103,7 @@ export function registerChargingRoutes(
         tags: ['balance'],
         summary: 'Add prepaid credit (idempotent by key); publishes topped_up on balance.events',
         body: docSchema(TopUp),
-        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer) },
+        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer), 503: docSchema(ErrorAnswer) },
       },
     },
     async (req, reply) => {
@@ -105,7 +121,7 @@ export function registerChargingRoutes(
         tags: ['balance'],
         summary: 'Correct a balance by hand (signed amount with a reason; idempotent by key); a ledger entry with cause adjustment',
         body: docSchema(Adjustment),
-        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer) },
+        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer), 503: docSchema(ErrorAnswer) },
       },
     },
     async (req, reply) => {

@@ -101,6 +101,14 @@ export class LedgerBook {
     return new LedgerBook(client, accounts, termsOf);
   }
 
+  /**
+   * A book over accounts held in memory by their owner (see credit-control/store.ts): postings move the given
+   * objects' balances at once; the caller queues the writes.
+   */
+  static over(accounts: Map<string, LockedAccount>, termsOf: (accountId: string) => AccountTerms): LedgerBook {
+    return new LedgerBook(null, accounts, termsOf);
+  }
+
   account(accountId: string): LockedAccount {
     const a = this.accounts.get(accountId);
     if (!a) throw new Error(`account ${accountId} is not locked in this transaction`);

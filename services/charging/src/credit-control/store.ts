@@ -1,0 +1,492 @@
+// The real-time owner of the accounts' money: one charging instance at a time holds a PostgreSQL advisory
+// lock (the lease) on a connection of its own, keeps each account's credit-control state in memory (balance,
+// open reservations, channels, held allowance, standing), decides in memory, and writes behind through that
+// same connection in group commits: many decisions per transaction and per WAL flush. A decision never
+// waits for PostgreSQL; only the first use of an account (its load) and a call this instance has not seen
+// (one batched lookup) read it.
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { Decimal, type AccountStanding, type ReportedBuckets } from '@rcp/domain';
+import { LedgerBook, type AccountTerms, type LockedAccount, type LockedAccountRow } from '../ledger/book.js';
+import type { AllowanceRow, BalanceRow, CallJson, LedgerRow, Writes } from '../writes.js';
+import { callsJson, readCalls, type CallRow, type LineHoldings } from './calls.js';
+
+/** The advisory-lock key of the real-time lease (one owner of every account at a time). */
+const LEASE_KEY = 4_242_001;
+
+/** Answered (HTTP 503) when this instance does not hold the lease: another instance owns the accounts, or it is being taken over. */
+export class NotOwnerError extends Error {
+  readonly code = 'not_owner';
+}
+
+type Unrated = { lineId: string; draws: Record<string, number>; atMs: number };
+type Held = { row: CallRow; seq: number; touchedMs: number };
+
+/** One account's credit-control state, as only its owner changes it. */
+export class AccountState {
+  /** Calls this state knows (open ones always; closed ones until written and a while after). */
+  readonly calls = new Map<string, Held>();
+  /** The open reservations (status active; a lapsed one stops counting at once and is swept). */
+  readonly open = new Map<string, CallRow>();
+  /** Committed calls whose CDR is not rated yet: their allowance use still counts against the line. */
+  readonly unrated = new Map<string, Unrated>();
+  readonly allowances = new Map<string, ReportedBuckets>();
+  /** PostgreSQL reads of calls in flight (closed calls are not dropped from memory meanwhile). */
+  reading = 0;
+  /** Top-ups and adjustments, one at a time per account (their idempotency keys are checked in PostgreSQL). */
+  private exclusive: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly accountId: string,
+    readonly account: LockedAccount,
+    public standing: { standing: AccountStanding; reason: string | null } | null,
+    /** The store's index of the calls held in memory: call -> account. */
+    private readonly index: Map<string, string>,
+  ) {}
+
+  call(callId: string): CallRow | undefined {
+    return this.calls.get(callId)?.row;
+  }
+
+  /** Records a call as decided (seq: the write that carries it), keeping the open and unrated indexes. */
+  put(row: CallRow, seq: number, nowMs: number): void {
+    this.calls.set(row.callId, { row, seq, touchedMs: nowMs });
+    this.index.set(row.callId, this.accountId);
+    if (row.status === 'active') this.open.set(row.callId, row);
+    else this.open.delete(row.callId);
+    if (row.committed && row.ratedRevision === null && Object.keys(row.draws).length > 0) {
+      const prev = this.unrated.get(row.callId);
+      this.unrated.set(row.callId, { lineId: row.lineId, draws: row.draws, atMs: prev?.atMs ?? nowMs });
+    } else this.unrated.delete(row.callId);
+  }
+
+  /** What a decision on a line needs: everything the account's other calls hold, as of now. */
+  holdings(lineId: string, callId: string, nowMs: number, unratedHoldMs: number): LineHoldings {
+    let reserved = new Decimal(0);
+    let channels = 0;
+    const held: Record<string, number> = {};
+    const add = (draws: Record<string, number>) => {
+      for (const [basket, units] of Object.entries(draws)) held[basket] = (held[basket] ?? 0) + units;
+    };
+    for (const c of this.open.values()) {
+      if (c.callId === callId || c.expiresAt === null || Date.parse(c.expiresAt) <= nowMs) continue;
+      if (c.reserved !== '0') reserved = reserved.plus(c.reserved);
+      if (c.lineId !== lineId) continue;
+      if (c.holdsChannel) channels++;
+      add(c.draws);
+    }
+    for (const [id, u] of this.unrated) if (id !== callId && u.lineId === lineId && u.atMs > nowMs - unratedHoldMs) add(u.draws);
+    return { reserved: reserved.toFixed(), channelsInUse: channels, heldDraws: held, standing: this.standing, reported: this.allowances.get(lineId) ?? null, call: this.call(callId) ?? null };
+  }
+
+  /** Merges rating's report of a line's buckets as charging.apply_writes merges it in PostgreSQL. */
+  report(r: ReportedBuckets & { lineId: string }): void {
+    const prev = this.allowances.get(r.lineId);
+    const value = { offerId: r.offerId, periodKey: r.periodKey, at: r.at, remaining: r.remaining };
+    if (!prev || prev.offerId !== r.offerId || r.periodKey > prev.periodKey) this.allowances.set(r.lineId, value);
+    else if (r.periodKey === prev.periodKey) this.allowances.set(r.lineId, { ...value, remaining: { ...prev.remaining, ...r.remaining } });
+  }
+
+  /** Drops a call from memory (written long enough ago). */
+  drop(callId: string): void {
+    this.calls.delete(callId);
+    if (this.index.get(callId) === this.accountId) this.index.delete(callId);
+  }
+
+  /** Drops every call from the index (the state itself is being forgotten). */
+  unindex(): void {
+    for (const id of this.calls.keys()) if (this.index.get(id) === this.accountId) this.index.delete(id);
+  }
+
+  /** Runs fn after the account's previous exclusive work (top-ups, adjustments) has finished. */
+  serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(fn, fn);
+    this.exclusive = run.catch(() => undefined);
+    return run;
+  }
+}
+
+type Submission = { seq: number; writes: Writes; accounts: string[]; resolve: () => void; reject: (err: Error) => void };
+
+export type StoreOptions = {
+  databaseUrl: string;
+  pool: pg.Pool;
+  logger: Logger;
+  termsOf: (accountId: string, fallbackCurrency?: string) => AccountTerms;
+  linesOf: (accountId: string) => string[];
+  unratedHoldHours: number;
+  /** How long the writer waits to gather a group commit once it has something (0: only what arrives while the previous one commits). */
+  groupCommitDelayMs: number;
+  /** How long a closed call stays in memory after it is written (to answer repeats without PostgreSQL). */
+  closedCallMemoryMs?: number;
+};
+
+/**
+ * The lease, the states of the accounts this instance owns, and the write-behind queue. Losing the lease
+ * (its connection dies: a PostgreSQL restart, a network cut) forgets every state and fails every write not
+ * yet committed; the accounts are loaded again from PostgreSQL once the lease is back.
+ */
+export class AccountStore {
+  private readonly states = new Map<string, AccountState>();
+  /** Call -> account, for the calls held in memory. */
+  private readonly index = new Map<string, string>();
+  private readonly loading = new Map<string, Promise<AccountState>>();
+  private client: pg.Client | null = null;
+  private owned = false;
+  private stopping = false;
+  private retry: NodeJS.Timeout | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  private queue: Submission[] = [];
+  private writing: Promise<void> | null = null;
+  private nextSeq = 1;
+  /** Every write up to this one is committed (they commit in order). */
+  private committedSeq = 0;
+  private readonly idle: (() => void)[] = [];
+  private lookups: Map<string, { resolve: (r: CallRow | null) => void; reject: (e: Error) => void }[]> | null = null;
+  private generation = 0;
+  readonly unratedHoldMs: number;
+
+  constructor(private readonly o: StoreOptions) {
+    this.unratedHoldMs = o.unratedHoldHours * 3600_000;
+  }
+
+  get isOwner(): boolean {
+    return this.owned && !this.stopping;
+  }
+
+  /** Takes the lease, waiting while another instance holds it (a restarted process waits for its dead predecessor's session to end). */
+  async start(): Promise<void> {
+    let waited = 0;
+    while (!(await this.tryAcquire())) {
+      if (waited % 10_000 === 0) this.o.logger.warn('another charging instance holds the real-time lease; waiting for it');
+      await new Promise((r) => setTimeout(r, 500));
+      waited += 500;
+      if (this.stopping) throw new Error('stopped while waiting for the real-time lease');
+    }
+    this.sweeper = setInterval(() => this.forgetClosedCalls(), 1000);
+    this.sweeper.unref();
+  }
+
+  private async tryAcquire(): Promise<boolean> {
+    const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'charging-owner' });
+    client.on('error', (err) => this.lost(client, err));
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [LEASE_KEY]);
+      if (!rows[0]?.ok) {
+        await client.end();
+        return false;
+      }
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'could not take the real-time lease; will retry');
+      await client.end().catch(() => undefined);
+      return false;
+    }
+    client.on('end', () => this.lost(client, new Error('the lease connection ended')));
+    this.client = client;
+    this.owned = true;
+    this.o.logger.info('real-time lease taken: this instance owns the accounts');
+    return true;
+  }
+
+  private lost(client: pg.Client, err: Error): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.owned = false;
+    this.generation++;
+    this.states.clear();
+    this.index.clear();
+    this.loading.clear();
+    const failed = this.queue;
+    this.queue = [];
+    for (const s of failed) s.reject(new NotOwnerError(`the real-time lease was lost (${err.message}); the write was not made`));
+    if (this.stopping) return;
+    this.o.logger.error({ err: err.message }, 'real-time lease lost: every account state is forgotten; taking it again');
+    const again = () => {
+      this.retry = null;
+      void this.tryAcquire().then((ok) => {
+        if (!ok && !this.stopping) this.retry = setTimeout(again, 1000);
+      });
+    };
+    this.retry = setTimeout(again, 200);
+  }
+
+  /** Writes what is pending, then gives the lease up (the next instance loads the accounts from PostgreSQL). */
+  async stop(): Promise<void> {
+    await this.flushed().catch(() => undefined);
+    this.stopping = true;
+    if (this.retry) clearTimeout(this.retry);
+    if (this.sweeper) clearInterval(this.sweeper);
+    const client = this.client;
+    this.client = null;
+    this.owned = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  private check(): void {
+    if (!this.isOwner) throw new NotOwnerError('this charging instance does not hold the real-time lease at the moment (another instance owns the accounts, or it is taking them over); retry');
+  }
+
+  /** The account's state, loaded from PostgreSQL on first use. */
+  state(accountId: string, fallbackCurrency?: string): Promise<AccountState> | AccountState {
+    this.check();
+    const s = this.states.get(accountId);
+    if (s) return s;
+    let p = this.loading.get(accountId);
+    if (!p) {
+      const generation = this.generation;
+      p = this.load(accountId, fallbackCurrency).then(
+        (s) => {
+          this.loading.delete(accountId);
+          if (generation !== this.generation) return this.state(accountId, fallbackCurrency);
+          this.states.set(accountId, s);
+          return s;
+        },
+        (err) => {
+          this.loading.delete(accountId);
+          throw err;
+        },
+      );
+      this.loading.set(accountId, p);
+    }
+    return p;
+  }
+
+  /** Whether a state is still the one in force (not forgotten after a failed write or a lost lease). */
+  isCurrent(s: AccountState): boolean {
+    return this.states.get(s.accountId) === s;
+  }
+
+  /** Forgets a state (memory may be ahead of PostgreSQL by a write that failed): the next use loads it again. */
+  forget(s: AccountState): void {
+    if (this.states.get(s.accountId) !== s) return;
+    this.states.delete(s.accountId);
+    s.unindex();
+  }
+
+  /** The account of a call held in memory. */
+  accountOfCall(callId: string): string | undefined {
+    return this.index.get(callId);
+  }
+
+  /** Loaded states only (for the standing consumer: an account not loaded reads its standing at load). */
+  loaded(accountId: string): AccountState | undefined {
+    return this.states.get(accountId);
+  }
+
+  private async load(accountId: string, fallbackCurrency?: string): Promise<AccountState> {
+    const terms = this.o.termsOf(accountId, fallbackCurrency);
+    type Loaded = {
+      account: LockedAccountRow;
+      standing: { standing: AccountStanding; reason: string | null } | null;
+      open: CallRow[];
+      unrated: { callId: string; lineId: string; draws: Record<string, number>; at: string }[];
+      allowances: (ReportedBuckets & { lineId: string })[];
+    };
+    const { rows } = await this.o.pool.query<{ r: Loaded }>({
+      name: 'charging.load_account',
+      text: 'select charging.load_account($1, $2, $3, $4, $5) as r',
+      values: [accountId, terms.currency, terms.policy.mode, this.o.linesOf(accountId), Math.trunc(this.o.unratedHoldHours)],
+    });
+    const r = rows[0]!.r;
+    const a = r.account;
+    const s = new AccountState(
+      accountId,
+      {
+        accountId,
+        currency: a.currency,
+        state: { balance: String(a.balance), mode: a.mode, blocked: a.blocked },
+        recharges: a.recharge_period === null ? null : { period: a.recharge_period, count: a.recharge_count },
+      },
+      r.standing,
+      this.index,
+    );
+    const now = Date.now();
+    for (const c of r.open) s.put(c, 0, now);
+    for (const u of r.unrated) if (!s.unrated.has(u.callId)) s.unrated.set(u.callId, { lineId: u.lineId, draws: u.draws, atMs: Date.parse(u.at) });
+    for (const al of r.allowances) s.allowances.set(al.lineId, { offerId: al.offerId, periodKey: al.periodKey, at: al.at, remaining: al.remaining });
+    return s;
+  }
+
+  /** A ledger book over the states' balances: postings move them in memory at once. */
+  book(states: AccountState[], termsOf: (accountId: string) => AccountTerms): LedgerBook {
+    return LedgerBook.over(new Map(states.map((s) => [s.accountId, s.account])), termsOf);
+  }
+
+  /**
+   * A call this instance does not hold in memory, from PostgreSQL (calls asked for in the same tick share one
+   * query). While it is read, the account's closed calls stay in memory, so what comes back is never older
+   * than what memory had.
+   */
+  async lookup(s: AccountState | null, callId: string): Promise<CallRow | null> {
+    if (s) s.reading++;
+    try {
+      return await new Promise<CallRow | null>((resolve, reject) => {
+        if (!this.lookups) {
+          this.lookups = new Map();
+          setImmediate(() => void this.runLookups());
+        }
+        const waiting = this.lookups.get(callId);
+        if (waiting) waiting.push({ resolve, reject });
+        else this.lookups.set(callId, [{ resolve, reject }]);
+      });
+    } finally {
+      if (s) s.reading--;
+    }
+  }
+
+  private async runLookups(): Promise<void> {
+    const batch = this.lookups!;
+    this.lookups = null;
+    try {
+      const found = await readCalls(this.o.pool, [...batch.keys()], { lock: false });
+      for (const [id, waiting] of batch) for (const w of waiting) w.resolve(found.get(id) ?? null);
+    } catch (err) {
+      for (const waiting of batch.values()) for (const w of waiting) w.reject(err as Error);
+    }
+  }
+
+  /**
+   * Queues a decision's writes; they are committed in decision order, with others, in one transaction. The
+   * promise resolves once they are committed (durably when they move money). Returns the write's sequence
+   * number (calls decided in it stay in memory at least until it is committed).
+   */
+  submit(writes: Writes, accounts: string[]): { seq: number; committed: Promise<void> } {
+    this.check();
+    const seq = this.nextSeq++;
+    const committed = new Promise<void>((resolve, reject) => this.queue.push({ seq, writes, accounts, resolve, reject }));
+    if (!this.writing) this.writing = this.writeLoop();
+    return { seq, committed };
+  }
+
+  /** Resolves when everything submitted so far is committed (reads of PostgreSQL see it then). */
+  flushed(): Promise<void> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.o.groupCommitDelayMs > 0 && this.queue.length > 0) await new Promise((r) => setTimeout(r, this.o.groupCommitDelayMs));
+        const batch = this.queue;
+        this.queue = [];
+        if (batch.length === 0) break;
+        await this.commit(batch);
+      }
+    } finally {
+      this.writing = null;
+      const idle = this.idle.splice(0);
+      for (const f of idle) f();
+    }
+  }
+
+  /** One transaction for the batch; if it fails, each write alone, and an account whose write fails is forgotten. */
+  private async commit(batch: Submission[]): Promise<void> {
+    const client = this.client;
+    if (!client) {
+      for (const s of batch) s.reject(new NotOwnerError('the real-time lease was lost; the write was not made'));
+      return;
+    }
+    try {
+      await this.apply(client, merge(batch.map((s) => s.writes)));
+      this.committedSeq = batch[batch.length - 1]!.seq;
+      for (const s of batch) s.resolve();
+      return;
+    } catch (err) {
+      if (this.client !== client) {
+        for (const s of batch) s.reject(err as Error);
+        return;
+      }
+      this.o.logger.error({ err: (err as Error).message, writes: batch.length }, 'group commit failed; writing each decision alone');
+    }
+    const failedAccounts = new Set<string>();
+    for (const s of batch) {
+      if (s.accounts.some((a) => failedAccounts.has(a))) {
+        s.reject(new Error('an earlier write of the account failed; this one was dropped with it'));
+        continue;
+      }
+      try {
+        await this.apply(client, s.writes);
+        s.resolve();
+      } catch (err) {
+        this.o.logger.error({ err: (err as Error).message, accounts: s.accounts }, 'a write failed: the accounts are loaded again from PostgreSQL');
+        for (const a of s.accounts) failedAccounts.add(a);
+        s.reject(err as Error);
+      }
+    }
+    // Memory is ahead of PostgreSQL for these accounts by the dropped writes: forget it, read it again.
+    for (const a of failedAccounts) {
+      const s = this.states.get(a);
+      if (s) this.forget(s);
+    }
+    this.committedSeq = batch[batch.length - 1]!.seq;
+  }
+
+  private async apply(client: pg.Client, writes: Writes): Promise<void> {
+    const movedMoney = Boolean(writes.ledger?.length);
+    // Writes that move no money (reservations held, extended, released) need not wait for the disk: lost in a
+    // crash, a reservation only frees its credit early and the call is still charged once by its rated CDR.
+    const commit = movedMoney ? 'COMMIT' : 'SET LOCAL synchronous_commit TO off; COMMIT';
+    try {
+      await client.query(`BEGIN; SELECT charging.apply_writes(${client.escapeLiteral(JSON.stringify(writes))}::json); ${commit}`);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Drops closed calls written a while ago from memory (a repeat for them reads PostgreSQL). */
+  private forgetClosedCalls(): void {
+    const before = Date.now() - (this.o.closedCallMemoryMs ?? 10_000);
+    for (const s of this.states.values()) {
+      if (s.reading > 0) continue;
+      for (const [id, h] of s.calls) if (h.row.status !== 'active' && h.seq <= this.committedSeq && h.touchedMs < before) s.drop(id);
+    }
+  }
+
+  /**
+   * Marks the lapsed reservations held in memory expired (they stopped counting when they lapsed) and writes
+   * them; returns how many.
+   */
+  expireLapsed(nowMs = Date.now()): number {
+    if (!this.isOwner) return 0;
+    let n = 0;
+    for (const s of this.states.values()) {
+      const lapsed: CallRow[] = [];
+      for (const c of s.open.values()) if (c.expiresAt !== null && Date.parse(c.expiresAt) <= nowMs) lapsed.push({ ...c, status: 'expired', reserved: '0' });
+      if (lapsed.length === 0) continue;
+      const { seq, committed } = this.submit({ calls: callsJson(lapsed) }, [s.accountId]);
+      committed.catch((err: Error) => this.o.logger.warn({ err: err.message }, 'expired reservations not written; the account is read again'));
+      for (const c of lapsed) s.put(c, seq, nowMs);
+      n += lapsed.length;
+    }
+    return n;
+  }
+}
+
+/**
+ * Many decisions' writes as one: ledger entries and balance events in decision order, the last balance of an
+ * account, the last state of a call, and allowance reports merged per line as charging.apply_writes merges
+ * them (so one statement never touches a row twice).
+ */
+export function merge(all: Writes[]): Writes {
+  if (all.length === 1) return all[0]!;
+  const ledger: LedgerRow[] = [];
+  const events: unknown[] = [];
+  const balances = new Map<string, BalanceRow>();
+  const calls = new Map<string, CallJson>();
+  const allowances = new Map<string, AllowanceRow>();
+  for (const w of all) {
+    if (w.ledger) ledger.push(...w.ledger);
+    if (w.events) events.push(...w.events);
+    for (const b of w.balances ?? []) balances.set(b.account_id, b);
+    for (const c of w.calls ?? []) calls.set(c.call_id, c);
+    for (const r of w.allowances ?? []) {
+      const prev = allowances.get(r.line_id);
+      if (!prev || r.offer_id !== prev.offer_id || r.period_key > prev.period_key) allowances.set(r.line_id, r);
+      else if (r.period_key === prev.period_key) allowances.set(r.line_id, { ...r, remaining: { ...prev.remaining, ...r.remaining } });
+    }
+  }
+  return { ledger, events, balances: [...balances.values()], calls: [...calls.values()], allowances: [...allowances.values()] };
+}
