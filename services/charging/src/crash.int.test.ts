@@ -1,7 +1,8 @@
 // Charging as its own process (its main.ts, as in production) killed with SIGKILL while it consumes rated CDRs
 // and while switches terminate calls: after a restart every CDR is charged once, every terminated call is
 // committed once (a terminate retried after the crash finds it done or does it), and each call's rated CDR
-// reconciles with its commit. Nothing lost, nothing twice; the balance equals the ledger sum.
+// reconciles with its commit. Nothing lost, nothing twice; the balance equals the ledger sum. And a terminate
+// answered before its commit was written (group commit) and lost in a crash is charged once by its CDR.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +32,8 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startCharging(): Promise<void> {
-  child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+async function startCharging(extra: Record<string, string> = {}): Promise<void> {
+  child = spawn(process.execPath, ['--import', 'tsx', main], { env: { ...process.env, ...env, ...extra, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   await eventually('charging to be ready', async () => ((await fetch(`${url()}/readyz`).catch(() => null))?.ok ? true : undefined), 60_000, 200);
 }
 
@@ -103,5 +104,37 @@ it('loses nothing and charges nothing twice when killed mid-stream, mid-terminat
   const balance = (await http('GET', `/v1/accounts/${CRASH.accountId}/balance`, undefined, null)).body as { balance: string; reserved: string };
   expect(amountOf(balance.balance).toFixed(2)).toBe('956.00');
   expect(amountOf(balance.reserved).toFixed(2)).toBe('0.00');
+  await expectLedgerInvariants(db);
+});
+
+it('charges a call once by its rated CDR when the answered terminate never reached PostgreSQL', async () => {
+  // The switch's terminate is answered from memory before its commit is written (group commit). Here the
+  // writer is held back (a group-commit delay far longer than the test) and the process is killed after the
+  // answer: the commit is lost with the crash, and the call's rated CDR charges it, once.
+  const session = 'late-commit-1';
+  const granted = await http('POST', '/v1/sessions', { sessionId: session, callingNumber: `+${CRASH.lines[0]!.numbers[0]}`, calledNumber: '06 5551234', requestedUnits: 120 });
+  expect(granted.body.result).toBe('granted');
+  await eventually('the reservation written', async () => ((await db.query(`select 1 from charging.calls where call_id = $1 and status = 'active'`, [`${SWITCH.id}/${session}`])).rowCount === 1 ? true : undefined));
+  const before = (await db.query<{ balance: string }>(`select balance::text from charging.accounts where account_id = $1`, [CRASH.accountId])).rows[0]!.balance;
+  await kill();
+  await startCharging({ RCP_GROUP_COMMIT_DELAY_MS: '600000' });
+  const answered = await http('POST', `/v1/sessions/${session}/terminate`, { usedUnits: 61 });
+  expect(answered.status).toBe(200);
+  expect(answered.body).toMatchObject({ result: 'terminated', committed: { amount: '0.2000' }, chargedBy: 'commit' });
+  await kill();
+  const commits = await db.query(`select 1 from charging.ledger where cause = 'reservation_commit' and cause_ref = $1`, [`${SWITCH.id}/${session}`]);
+  expect(commits.rowCount).toBe(0); // lost with the process
+  await startCharging();
+
+  await prep.producer.publish('cdr.rated', [{ key: CRASH.accountId, value: rated(CRASH, session, '0.2000', { billedUnits: 120 }) }]);
+  await eventually('the CDR charged', async () => ((await db.query(`select 1 from charging.ledger where cause = 'rated_cdr' and cause_ref like $1`, [`${SWITCH.id}/${session}#%`])).rowCount === 1 ? true : undefined), 60_000, 100);
+  const { rows } = await db.query<{ cause: string; amount: string }>(`select cause, amount::text from charging.ledger where account_id = $1 and cause_ref like $2 order by entry_id`, [CRASH.accountId, `${SWITCH.id}/${session}%`]);
+  expect(rows.map((r) => [r.cause, amountOf(r.amount).toFixed(2)])).toEqual([['rated_cdr', '-0.20']]);
+  const after = (await http('GET', `/v1/accounts/${CRASH.accountId}/balance`, undefined, null)).body as { balance: string; reserved: string };
+  expect(amountOf(after.balance).toFixed(4)).toBe(amountOf(before).minus('0.20').toFixed(4));
+  expect(amountOf(after.reserved).toFixed(2)).toBe('0.00');
+  // The session was still open in PostgreSQL: the CDR released it; a terminate retried now commits nothing.
+  const retried = await http('POST', `/v1/sessions/${session}/terminate`, { usedUnits: 61 });
+  expect(retried.body).toMatchObject({ result: 'terminated', committed: { amount: '0' }, chargedBy: 'rated_cdr' });
   await expectLedgerInvariants(db);
 });

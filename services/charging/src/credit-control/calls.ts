@@ -42,16 +42,17 @@ export async function accountOfCall(db: pg.Pool | pg.PoolClient, callId: string)
 }
 
 /** Calls by id, locked for the transaction (unless only read). */
-export async function readCalls(client: pg.PoolClient | pg.Pool, callIds: string[], opts: { lock: boolean } = { lock: true }): Promise<Map<string, CallRow>> {
+export async function readCalls(client: pg.PoolClient | pg.Pool, callIds: string[], opts: { lock: boolean; name?: string } = { lock: true }): Promise<Map<string, CallRow>> {
   if (callIds.length === 0) return new Map();
-  const { rows } = await client.query<CallRow>(
-    `select call_id as "callId", account_id as "accountId", line_id as "lineId", service, status, holds_channel as "holdsChannel",
+  const { rows } = await client.query<CallRow>({
+    name: opts.name,
+    text: `select call_id as "callId", account_id as "accountId", line_id as "lineId", service, status, holds_channel as "holdsChannel",
             direction, calling_number as "callingNumber", called_number as "calledNumber", start_time as "startTime", granted_units as "grantedUnits",
             used_units as "usedUnits", reserved::text as reserved, draws, charged::text as charged, committed, rated_revision as "ratedRevision",
             to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "expiresAt"
      from charging.calls where call_id = any($1)${opts.lock ? ' for update' : ''}`,
-    [callIds],
-  );
+    values: [callIds],
+  });
   return new Map(rows.map((r) => [r.callId, r]));
 }
 

@@ -339,7 +339,7 @@ export class AccountStore {
     const batch = this.lookups!;
     this.lookups = null;
     try {
-      const found = await readCalls(this.o.pool, [...batch.keys()], { lock: false });
+      const found = await readCalls(this.o.pool, [...batch.keys()], { lock: false, name: 'charging.lookup_calls' });
       for (const [id, waiting] of batch) for (const w of waiting) w.resolve(found.get(id) ?? null);
     } catch (err) {
       for (const waiting of batch.values()) for (const w of waiting) w.reject(err as Error);
@@ -429,7 +429,10 @@ export class AccountStore {
     // crash, a reservation only frees its credit early and the call is still charged once by its rated CDR.
     const commit = movedMoney ? 'COMMIT' : 'SET LOCAL synchronous_commit TO off; COMMIT';
     try {
-      await client.query(`BEGIN; SELECT charging.apply_writes(${client.escapeLiteral(JSON.stringify(writes))}::json); ${commit}`);
+      const json = JSON.stringify(writes);
+      // Dollar-quoted (no character-by-character escaping of a large document) unless the tag occurs in it.
+      const literal = json.includes('$w$') ? client.escapeLiteral(json) : `$w$${json}$w$`;
+      await client.query(`BEGIN; SELECT charging.apply_writes(${literal}::json); ${commit}`);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
