@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { AccountStanding, CallCharge, ReportedBuckets } from '@rcp/domain';
-import type { LockedAccountRow } from '../ledger/book.js';
 import type { CallJson } from '../writes.js';
 
 export type CallStatus = 'active' | 'terminated' | 'expired' | 'released' | 'event' | 'rated';
@@ -35,12 +34,6 @@ export function callCharge(row: Pick<CallRow, 'charged' | 'committed' | 'ratedRe
   return { charged: row.charged, committed: row.committed, ratedRevision: row.ratedRevision };
 }
 
-/** The account a call belongs to (a call never changes account), read without locking. */
-export async function accountOfCall(db: pg.Pool | pg.PoolClient, callId: string): Promise<string | null> {
-  const { rows } = await db.query<{ account_id: string }>({ name: 'charging.account_of_call', text: `select account_id from charging.calls where call_id = $1`, values: [callId] });
-  return rows[0]?.account_id ?? null;
-}
-
 /** Calls by id, locked for the transaction (unless only read). */
 export async function readCalls(client: pg.PoolClient | pg.Pool, callIds: string[], opts: { lock: boolean; name?: string } = { lock: true }): Promise<Map<string, CallRow>> {
   if (callIds.length === 0) return new Map();
@@ -56,7 +49,7 @@ export async function readCalls(client: pg.PoolClient | pg.Pool, callIds: string
   return new Map(rows.map((r) => [r.callId, r]));
 }
 
-/** What a credit decision on one line needs, read after its account's row is locked (so nothing is missed). */
+/** What a credit decision on one line needs: what the account's other calls hold (from its owner's memory). */
 export type LineHoldings = {
   /** Credit held by the account's other open reservations. */
   reserved: string;
@@ -69,31 +62,6 @@ export type LineHoldings = {
   /** The call itself, when it exists. */
   call: CallRow | null;
 };
-
-/** The statement that locks the account's row (opening it on first use) and reads the line's holdings. */
-export function lockForCallStatement(
-  literal: (v: string | null) => string,
-  args: { accountId: string; currency: string; mode: string; lineId: string | null; callId: string; unratedHoldHours: number; parts: number },
-): string {
-  return `SELECT charging.lock_for_call(${literal(args.accountId)}, ${literal(args.currency)}, ${literal(args.mode)}, ${literal(args.lineId)}, ${literal(args.callId)}, ${Math.trunc(args.unratedHoldHours)}, ${Math.trunc(args.parts)}) AS r`;
-}
-
-/** What charging.lock_for_call answers. */
-export type LockedForCall = {
-  account: LockedAccountRow;
-  reserved: string;
-  channels: number;
-  held: Record<string, number>[];
-  standing: { standing: AccountStanding; reason: string | null } | null;
-  allowance: ReportedBuckets | null;
-  call: CallRow | null;
-};
-
-export function holdingsOf(r: LockedForCall): LineHoldings {
-  const heldDraws: Record<string, number> = {};
-  for (const draws of r.held) for (const [basket, units] of Object.entries(draws)) heldDraws[basket] = (heldDraws[basket] ?? 0) + units;
-  return { reserved: r.reserved, channelsInUse: r.channels, heldDraws, standing: r.standing, reported: r.allowance, call: r.call };
-}
 
 /** Calls as they are to be written (insert or replace). */
 export function callsJson(rows: CallWrite[]): CallJson[] {
@@ -126,7 +94,3 @@ export async function expireLapsedReservations(pool: pg.Pool): Promise<number> {
   return rowCount ?? 0;
 }
 
-/** A session's row for reading (no lock). */
-export async function readCall(db: pg.Pool, callId: string): Promise<CallRow | null> {
-  return (await readCalls(db, [callId], { lock: false })).get(callId) ?? null;
-}
