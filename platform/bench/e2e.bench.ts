@@ -7,12 +7,13 @@ import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startInfra } from '@rcp/infra';
+import { kafkaPid, postgresPid, startInfra } from '@rcp/infra';
 import { createScratchDatabase } from '@rcp/db';
 import { createKafka } from '@rcp/kafka';
 import { createLogger } from '@rcp/runtime';
 import { httpJson, publishAccounts } from '../src/client.js';
 import { Launcher } from '../src/launch/launcher.js';
+import { treeCpuSeconds } from './cpu.js';
 import { E2E_SWITCH, OPS_TOKEN, prepaidAccount, SIMPLE_CATALOGUE } from '../src/testing/e2e-platform.js';
 
 const { values } = parseArgs({
@@ -49,6 +50,13 @@ try {
     lines.push(JSON.stringify({ recordId: `b-${i}`, callingNumber: `+3906${10_000_000 + a}`, calledNumber: '+390655512345', startTime: t, billableUnits: 30 + (i % 600), disposition: 'answered' }));
   }
   say(`[bench] posting ${N} CDRs for ${ACCOUNTS} accounts in batches of ${BATCH}, ${CONCURRENCY} at a time`);
+  // CPU of every component from the first post to the last charge: where the time goes.
+  const components = () => ({
+    ...Object.fromEntries((['ingestion', 'rating', 'charging', 'invoicing'] as const).map((name) => [name, launcher.get(name).process.pid])),
+    kafka: infra.kafka.dir ? kafkaPid(infra.kafka.dir) : null,
+    postgres: infra.postgres.dir ? postgresPid(infra.postgres.dir) : null,
+  });
+  const cpuBefore = treeCpuSeconds(components());
   const started = Date.now();
   let next = 0;
   await Promise.all(
@@ -70,6 +78,14 @@ try {
     if (Date.now() - posted > 600_000) throw new Error(`only ${charged} of ${N} charged after 10 minutes`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  const cpuAfter = treeCpuSeconds(components());
+  const cpuPerCdr: Record<string, number> = {};
+  for (const [name, after] of Object.entries(cpuAfter)) {
+    const before = cpuBefore[name];
+    if (after !== null && before !== null && before !== undefined) cpuPerCdr[name] = Number((((after - before) * 1000) / N).toFixed(3));
+  }
+  const totalCpuMs = Object.values(cpuPerCdr).reduce((a, b) => a + b, 0);
+  say(`[bench] CPU per CDR (ms): ${Object.entries(cpuPerCdr).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${totalCpuMs.toFixed(3)} ms (2 cores: at most ${Math.round(2000 / totalCpuMs)} CDRs/s)`);
   // Where the time goes: each consumer's batches (count, mean size, mean time) from its /metrics.
   for (const service of ['rating', 'charging', 'invoicing'] as const) {
     const text = await (await fetch(`${launcher.url(service)}/metrics`)).text();
@@ -89,7 +105,7 @@ try {
   const r = rows[0]!;
   const seconds = (r.last.getTime() - started) / 1000;
   say(`[bench] ${N} CDRs charged ${seconds.toFixed(1)} s after the first post`);
-  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99) })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), cpu_ms_per_cdr: cpuPerCdr })}\n`);
 } finally {
   await pool.end();
   await launcher.stopAll();

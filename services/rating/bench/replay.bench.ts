@@ -6,7 +6,7 @@
 // Last line: {"bench":"rating.replay","cdrs":...,"seconds":...,"cdrs_per_s":...}
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { AccountUpserted, CdrRawV1 } from '@rcp/contracts';
+import type { AccountUpserted, CdrRatedV1, CdrRawV1 } from '@rcp/contracts';
 import { createPool, createScratchDatabase, migrateService } from '@rcp/db';
 import { parseCatalogue } from '@rcp/domain';
 import { startPostgres } from '@rcp/infra';
@@ -59,13 +59,26 @@ try {
   const seedStart = Date.now();
   const perAccount = Math.ceil(N / ACCOUNTS);
   const CHUNK = 20_000;
-  let pending: { cdr: CdrRawV1; message: unknown; periodKey: string }[] = [];
+  let pending: { cdr: CdrRawV1; message: CdrRatedV1; periodKey: string }[] = [];
   const flush = async () => {
     if (pending.length === 0) return;
     await pool.query(
-      `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, message, cdr)
-       select r, 0, 'rated', a, l, p, s, m, c from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[], $7::jsonb[]) as t(r, a, l, p, s, m, c)`,
-      [pending.map((x) => `${x.cdr.source}/${x.cdr.recordId}`), pending.map((x) => x.cdr.accountId), pending.map((x) => x.cdr.lineId), pending.map((x) => x.periodKey), pending.map((x) => x.cdr.startTime), pending.map((x) => JSON.stringify(x.message)), pending.map((x) => JSON.stringify(x.cdr))],
+      `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, billed_units, denied_units, retail_amount, wholesale_amount, message, cdr)
+       select r, 0, 'rated', a, l, p, s, b, d, ra, wa, m, c
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::int[], $8::numeric[], $9::numeric[], $10::json[], $11::json[]) as t(r, a, l, p, s, b, d, ra, wa, m, c)`,
+      [
+        pending.map((x) => `${x.cdr.source}/${x.cdr.recordId}`),
+        pending.map((x) => x.cdr.accountId),
+        pending.map((x) => x.cdr.lineId),
+        pending.map((x) => x.periodKey),
+        pending.map((x) => x.cdr.startTime),
+        pending.map((x) => x.message.billedUnits),
+        pending.map((x) => x.message.deniedUnits),
+        pending.map((x) => x.message.retail.amount),
+        pending.map((x) => x.message.wholesale.amount),
+        pending.map((x) => JSON.stringify(x.message)),
+        pending.map((x) => JSON.stringify(x.cdr)),
+      ],
     );
     pending = [];
   };

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { cdrKey, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
 import { normaliseNumber } from '@rcp/domain';
+import { inTransaction } from '@rcp/db';
 import type { ContractProducer } from '@rcp/kafka';
 import type { Metrics } from '@rcp/runtime';
 import type { SwitchConfig } from '../config.js';
@@ -111,14 +112,22 @@ export class Intake {
       });
     }
 
-    const { fresh, duplicates } = await this.claim(candidates);
-    for (const d of duplicates) outcomes.push({ index: d.index, status: 'duplicate', source: d.cdr.source, recordId: d.cdr.recordId });
-
     // Rejections first: they are evidence of what was refused, and must not be lost if the rest fails.
     if (opts.keepRejections !== false) await this.keepRejections(sw, rejections);
     await this.deps.producer.publish('cdr.rejected', rejections.map((r) => ({ key: r.accountId ?? r.source ?? sw.id, value: r })));
-    await this.deps.producer.publish('cdr.raw', fresh.map((f) => ({ key: f.cdr.accountId, value: f.cdr })));
-    await this.markPublished(fresh.map((f) => f.cdr));
+
+    // The accepted ones: archived and published in one transaction that commits only after Kafka has
+    // acknowledged them, so an archived CDR is a published one (one write per CDR). A crash after the
+    // acknowledgement but before the commit leaves them published and not archived: the switch, not
+    // answered, sends them again and they are published again, which rating absorbs (it rates a
+    // (source, record id) once).
+    const { fresh, duplicates } = await inTransaction(this.deps.pool, async (client) => {
+      const claimed = await this.claim(client, candidates);
+      await this.deps.producer.publish('cdr.raw', claimed.fresh.map((f) => ({ key: f.cdr.accountId, value: f.cdr })));
+      await this.markPublished(client, claimed.unpublished);
+      return claimed;
+    });
+    for (const d of duplicates) outcomes.push({ index: d.index, status: 'duplicate', source: d.cdr.source, recordId: d.cdr.recordId });
     for (const f of fresh) outcomes.push({ index: f.index, status: 'accepted', source: f.cdr.source, recordId: f.cdr.recordId });
 
     for (const r of rejections) for (const reason of r.reasons.slice(0, 1)) this.deps.metrics.rejected.inc({ topic: 'cdr.rejected', code: reason.code });
@@ -126,12 +135,15 @@ export class Intake {
   }
 
   /**
-   * Records each new (source, record id) in the archive. A pair seen before is a duplicate, unless its
-   * earlier send never got Kafka's acknowledgement (published_at null): then it is published again.
+   * Records each new (source, record id) in the archive, as published (the caller commits only once Kafka
+   * has acknowledged). A pair seen before is a duplicate, unless it was archived by an earlier version that
+   * marked publication separately and never got Kafka's acknowledgement (published_at null): then it is
+   * published again. A concurrent send of the same pair waits for this transaction, then finds it.
    */
-  private async claim(candidates: { index: number; cdr: CdrRawV1 }[]): Promise<{ fresh: typeof candidates; duplicates: typeof candidates }> {
+  private async claim(client: pg.PoolClient, candidates: { index: number; cdr: CdrRawV1 }[]): Promise<{ fresh: typeof candidates; duplicates: typeof candidates; unpublished: CdrRawV1[] }> {
     const fresh: typeof candidates = [];
     const duplicates: typeof candidates = [];
+    const unpublished: CdrRawV1[] = [];
     const firstInBatch = new Map<string, (typeof candidates)[number]>();
     for (const c of candidates) {
       const key = cdrKey(c.cdr);
@@ -139,13 +151,13 @@ export class Intake {
       else firstInBatch.set(key, c);
     }
     const unique = [...firstInBatch.values()];
-    if (unique.length === 0) return { fresh, duplicates };
-    const { rows } = await this.deps.pool.query<{ source: string; record_id: string; inserted: boolean; published: boolean }>(
+    if (unique.length === 0) return { fresh, duplicates, unpublished };
+    const { rows } = await client.query<{ source: string; record_id: string; inserted: boolean; published: boolean }>(
       `with input as (
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[]) as t(source, record_id, account_id, start_time, cdr)
+         select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::json[]) as t(source, record_id, account_id, start_time, cdr)
        ), ins as (
-         insert into ingestion.received_cdrs (source, record_id, account_id, start_time, cdr)
-         select source, record_id, account_id, start_time, cdr from input
+         insert into ingestion.received_cdrs (source, record_id, account_id, start_time, cdr, published_at)
+         select source, record_id, account_id, start_time, cdr, now() from input
          on conflict (source, record_id) do nothing
          returning source, record_id
        )
@@ -166,8 +178,9 @@ export class Intake {
       const s = state.get(cdrKey(c.cdr));
       if (s && !s.inserted && s.published) duplicates.push(c);
       else fresh.push(c);
+      if (s && !s.inserted && !s.published) unpublished.push(c.cdr);
     }
-    return { fresh, duplicates };
+    return { fresh, duplicates, unpublished };
   }
 
   /** Keeps the refused records where ops can list them and re-drive them (the topic has them too). */
@@ -180,9 +193,9 @@ export class Intake {
     );
   }
 
-  private async markPublished(cdrs: CdrRawV1[]): Promise<void> {
+  private async markPublished(client: pg.PoolClient, cdrs: CdrRawV1[]): Promise<void> {
     if (cdrs.length === 0) return;
-    await this.deps.pool.query(
+    await client.query(
       `update ingestion.received_cdrs r set published_at = now()
        from unnest($1::text[], $2::text[]) as t(source, record_id)
        where r.source = t.source and r.record_id = t.record_id and r.published_at is null`,

@@ -62,17 +62,22 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<Bat
     const states = await loadStates(client, fresh);
     const outcomes = await rateSequence(fresh, { catalogue: deps.catalogue.catalogue, account: deps.account, states, now });
 
+    const figure = (f: (m: RatingOutcomeMessage & { kind: 'rated' }) => string | number) => outcomes.map((o) => (o.kind === 'rated' ? f(o) : null));
     await client.query(
-      `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, message, cdr)
-       select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::jsonb[], $9::jsonb[])`,
+      `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, billed_units, denied_units, retail_amount, wholesale_amount, message, cdr)
+       select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::int[], $9::int[], $10::numeric[], $11::numeric[], $12::json[], $13::json[])`,
       [
         fresh.map(cdrKey),
         outcomes.map(() => 0),
         outcomes.map((o) => o.kind),
         fresh.map((c) => c.accountId),
         fresh.map((c) => c.lineId),
-        outcomes.map((o) => (o.kind === 'rated' ? o.message.periodKey : null)),
+        figure((o) => o.message.periodKey),
         fresh.map((c) => c.startTime),
+        figure((o) => o.message.billedUnits),
+        figure((o) => o.message.deniedUnits),
+        figure((o) => o.message.retail.amount),
+        figure((o) => o.message.wholesale.amount),
         outcomes.map((o) => JSON.stringify(o.message)),
         fresh.map((c) => JSON.stringify(c)),
       ],

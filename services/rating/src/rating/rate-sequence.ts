@@ -43,6 +43,13 @@ export class LineStates {
   }
 }
 
+function rejected(cdr: CdrRawV1, now: string, reason: Reason): RatingOutcomeMessage {
+  return {
+    kind: 'rejected',
+    message: { v: 1, rejectionId: `rating:${cdrKey(cdr)}`, stage: 'rating', source: cdr.source, recordId: cdr.recordId, accountId: cdr.accountId, reasons: [reason], original: cdr, rejectedAt: now },
+  };
+}
+
 /**
  * Rates CDRs in the order given (one account's start-time order), moving the lines' counters as it goes.
  * Pure of storage: the rating service persists what it returns, offline rating prints it.
@@ -53,19 +60,18 @@ export async function rateSequence(
 ): Promise<RatingOutcomeMessage[]> {
   const outcomes: RatingOutcomeMessage[] = [];
   for (const cdr of cdrs) {
-    const reject = (reason: Reason): RatingOutcomeMessage => ({
-      kind: 'rejected',
-      message: { v: 1, rejectionId: `rating:${cdrKey(cdr)}`, stage: 'rating', source: cdr.source, recordId: cdr.recordId, accountId: cdr.accountId, reasons: [reason], original: cdr, rejectedAt: deps.now },
-    });
-    const account = await deps.account(cdr.accountId);
+    // Awaited only when the lookup has to wait (the service's, for an account just created): an await per
+    // CDR costs more than rating it in a replay.
+    const found = deps.account(cdr.accountId);
+    const account = found instanceof Promise ? await found : found;
     const line = account?.lines.find((l) => l.lineId === cdr.lineId);
     if (!account || !line) {
-      outcomes.push(reject({ code: 'unknown_account', message: `rating knows no line ${cdr.lineId} on account ${cdr.accountId}` }));
+      outcomes.push(rejected(cdr, deps.now, { code: 'unknown_account', message: `rating knows no line ${cdr.lineId} on account ${cdr.accountId}` }));
       continue;
     }
     const version = deps.catalogue ? catalogueVersionAt(deps.catalogue, cdr.startTime) : undefined;
     if (!version) {
-      outcomes.push(reject({ code: 'no_catalogue_version', message: `no catalogue version is in force at ${cdr.startTime}` }));
+      outcomes.push(rejected(cdr, deps.now, { code: 'no_catalogue_version', message: `no catalogue version is in force at ${cdr.startTime}` }));
       continue;
     }
     // The package in force at the CDR's start and the customer's overage for its service.
@@ -74,7 +80,7 @@ export async function rateSequence(
     try {
       periodKey = periodAt(profile, cdr.startTime).periodKey;
     } catch (err) {
-      outcomes.push(reject({ code: 'invalid_start_time', message: (err as Error).message }));
+      outcomes.push(rejected(cdr, deps.now, { code: 'invalid_start_time', message: (err as Error).message }));
       continue;
     }
     const result = rateCdr(
@@ -82,7 +88,7 @@ export async function rateSequence(
       { version, line: profile, state: deps.states.stateFor(cdr.lineId, periodKey) },
     );
     if (result.kind === 'rejected') {
-      outcomes.push(reject({ code: result.code, message: result.message }));
+      outcomes.push(rejected(cdr, deps.now, { code: result.code, message: result.message }));
       continue;
     }
     deps.states.put(cdr.lineId, result.state);

@@ -25,9 +25,12 @@ export type AccountReplay = {
 
 export type ReplayReport = { periodKey: string; dryRun: boolean; accounts: AccountReplay[]; cdrs: number; changed: number };
 
-/** What a replay compares: the recorded amounts, not the whole recorded message (fetched only when voided). */
-type Recorded = Pick<CdrRatedV1, 'retail' | 'wholesale' | 'billedUnits' | 'deniedUnits' | 'periodKey' | 'revision'>;
-type Stored = { ratedId: string; revision: number; outcome: 'rated' | 'rejected'; message: Recorded | null; cdr: CdrRawV1 };
+/**
+ * What a replay compares: the recorded figures, kept in columns of their own, not the whole recorded message
+ * (fetched only for the CDRs that changed, when the replay is applied).
+ */
+type Recorded = { retailAmount: string; wholesaleAmount: string; billedUnits: number; deniedUnits: number; periodKey: string };
+type Stored = { ratedId: string; revision: number; outcome: 'rated' | 'rejected'; recorded: Recorded | null; cdr: CdrRawV1 };
 
 /**
  * Re-rates a period account by account, each account's CDRs in their original start-time order, from the
@@ -38,7 +41,15 @@ type Stored = { ratedId: string; revision: number; outcome: 'rated' | 'rejected'
  */
 export async function replayPeriod(
   pool: pg.Pool,
-  deps: { catalogue: Catalogue; account: (accountId: string) => AccountUpserted | undefined; now?: () => Date; onProgress?: (done: number, total: number) => void; concurrency?: number },
+  deps: {
+    catalogue: Catalogue;
+    account: (accountId: string) => AccountUpserted | undefined;
+    now?: () => Date;
+    onProgress?: (done: number, total: number) => void;
+    concurrency?: number;
+    /** CDRs read and re-rated per round trip (default 25,000). */
+    pageSize?: number;
+  },
   selection: ReplaySelection,
 ): Promise<ReplayReport> {
   const accounts = (
@@ -89,76 +100,93 @@ function windowEnd(periodKey: string): string {
   return new Date(Date.parse(`${periodKey}T00:00:00Z`) + 33 * 86_400_000).toISOString();
 }
 
+/** CDRs re-rated per round trip: bounds memory for an account of any size. */
+const PAGE_SIZE = 25_000;
+
+/**
+ * One page of an account's stored CDRs in start-time order, after the cursor. A page comes back as one JSON
+ * text (an array of rows, the CDR embedded as stored): parsing it at once costs a fraction of what
+ * receiving and parsing 25,000 rows field by field does, which was most of a replay's time.
+ */
+async function storedPage(client: pg.PoolClient, selection: ReplaySelection, accountId: string, after: { startTime: string; ratedId: string } | null, pageSize: number): Promise<StoredRow[]> {
+  const { rows } = await client.query<{ page: string | null }>(
+    `select json_agg(json_build_array(rated_id, revision, outcome, period_key, billed_units, denied_units, retail_amount::text, wholesale_amount::text, cdr) order by start_time, rated_id)::text as page
+     from (select * from rating.rated_events
+           where account_id = $3 and ${periodFilter} and ($5::timestamptz is null or (start_time, rated_id) > ($5::timestamptz, $6::text))
+           order by start_time, rated_id limit $7) e`,
+    [selection.periodKey, windowStart(selection.periodKey), accountId, windowEnd(selection.periodKey), after?.startTime ?? null, after?.ratedId ?? null, pageSize],
+  );
+  return rows[0]?.page ? (JSON.parse(rows[0].page) as StoredRow[]) : [];
+}
+type StoredRow = [ratedId: string, revision: number, outcome: 'rated' | 'rejected', periodKey: string | null, billedUnits: number | null, deniedUnits: number | null, retailAmount: string | null, wholesaleAmount: string | null, cdr: CdrRawV1];
+
 async function replayAccount(
   client: pg.PoolClient,
-  deps: { catalogue: Catalogue; account: (accountId: string) => AccountUpserted | undefined; now?: () => Date },
+  deps: { catalogue: Catalogue; account: (accountId: string) => AccountUpserted | undefined; now?: () => Date; pageSize?: number },
   selection: ReplaySelection,
   accountId: string,
 ): Promise<AccountReplay> {
-  const { rows } = await client.query<{ rated_id: string; revision: number; outcome: 'rated' | 'rejected'; message: Recorded; cdr: CdrRawV1 }>(
-    `select rated_id, revision, outcome, cdr,
-            jsonb_build_object('retail', message->'retail', 'wholesale', message->'wholesale', 'billedUnits', message->'billedUnits',
-                               'deniedUnits', message->'deniedUnits', 'periodKey', message->'periodKey', 'revision', message->'revision') as message
-     from rating.rated_events
-     where account_id = $3 and ${periodFilter} order by start_time, rated_id`,
-    [selection.periodKey, windowStart(selection.periodKey), accountId, windowEnd(selection.periodKey)],
-  );
   const account = deps.account(accountId);
-  // A rejected CDR belongs to this period only if its start falls in it for its line.
-  const stored: Stored[] = rows
-    .filter((r) => r.outcome === 'rated' || belongsTo(r.cdr, account, selection.periodKey))
-    .map((r) => ({ ratedId: r.rated_id, revision: r.revision, outcome: r.outcome, message: r.outcome === 'rated' ? r.message : null, cdr: r.cdr }));
-
-  // Counters as they stood when the period opened: each line's latest state of an earlier period.
-  const states = new LineStates();
-  const lines = [...new Set(stored.map((s) => s.cdr.lineId))];
-  const before = await client.query<{ line_id: string; state: RatingState }>(
-    `select distinct on (line_id) line_id, state from rating.line_states where line_id = any($1) and period_key < $2 order by line_id, period_key desc`,
-    [lines, selection.periodKey],
-  );
-  for (const r of before.rows) states.load(r.line_id, r.state);
-
   const now = (deps.now?.() ?? new Date()).toISOString();
-  const fresh = await rateSequence(stored.map((s) => s.cdr), { catalogue: deps.catalogue, account: () => account, states, now });
-
+  // Counters as they stood when the period opened: each line's latest state of an earlier period, loaded
+  // the first time a line shows up; the states then move on from page to page.
+  const states = new LineStates();
+  const lines = new Set<string>();
   let retailDelta = new Decimal(0);
   let wholesaleDelta = new Decimal(0);
-  let currency = '';
-  const changes: { stored: Stored; outcome: RatingOutcomeMessage; message: CdrRatedV1 | null }[] = [];
-  for (const [i, outcome] of fresh.entries()) {
-    const old = stored[i]!;
-    const next = outcome.kind === 'rated' ? outcome.message : null;
-    if (!differs(old.message, next) && old.outcome === outcome.kind) continue;
-    const revision = old.revision + 1;
-    let message: CdrRatedV1 | null = null;
-    if (next || old.message) {
-      // A CDR that no longer rates (e.g. its destination was removed) is voided: zero amounts, the
-      // previous ones given back.
-      const base = next ?? voided(await recordedMessage(client, old.ratedId), now);
-      message = {
-        ...base,
-        revision,
-        previous: old.message ? { revision: old.revision, billedUnits: old.message.billedUnits, retail: old.message.retail, wholesale: old.message.wholesale } : null,
-      };
-      retailDelta = retailDelta.plus(message.retail.amount).minus(old.message?.retail.amount ?? 0);
-      wholesaleDelta = wholesaleDelta.plus(message.wholesale.amount).minus(old.message?.wholesale.amount ?? 0);
-      currency = message.retail.currency;
+  let currency = account?.currency ?? '';
+  let cdrs = 0;
+  let changedCount = 0;
+
+  for (let after: { startTime: string; ratedId: string } | null = null; ; ) {
+    const page = await storedPage(client, selection, accountId, after, deps.pageSize ?? PAGE_SIZE);
+    if (page.length === 0) break;
+    const last = page[page.length - 1]!;
+    // The CDR's own start time text is what start_time was stored from: the same instant to the microsecond.
+    after = { startTime: last[8].startTime, ratedId: last[0] };
+
+    // A rejected CDR belongs to this period only if its start falls in it for its line.
+    const stored: Stored[] = [];
+    for (const r of page) {
+      if (r[2] !== 'rated' && !belongsTo(r[8], account, selection.periodKey)) continue;
+      stored.push({
+        ratedId: r[0],
+        revision: r[1],
+        outcome: r[2],
+        recorded: r[2] === 'rated' ? { periodKey: r[3]!, billedUnits: r[4]!, deniedUnits: r[5]!, retailAmount: r[6]!, wholesaleAmount: r[7]! } : null,
+        cdr: r[8],
+      });
     }
-    changes.push({ stored: old, outcome, message });
+    const newLines = [...new Set(stored.map((x) => x.cdr.lineId))].filter((l) => !lines.has(l));
+    if (newLines.length > 0) {
+      for (const l of newLines) lines.add(l);
+      const before = await client.query<{ line_id: string; state: RatingState }>(
+        `select distinct on (line_id) line_id, state from rating.line_states where line_id = any($1) and period_key < $2 order by line_id, period_key desc`,
+        [newLines, selection.periodKey],
+      );
+      for (const r of before.rows) states.load(r.line_id, r.state);
+    }
+
+    const fresh = await rateSequence(stored.map((x) => x.cdr), { catalogue: deps.catalogue, account: () => account, states, now });
+    cdrs += stored.length;
+    const changed: { stored: Stored; outcome: RatingOutcomeMessage }[] = [];
+    for (const [i, outcome] of fresh.entries()) {
+      const old = stored[i]!;
+      const next = outcome.kind === 'rated' ? outcome.message : null;
+      if (!differs(old.recorded, next) && old.outcome === outcome.kind) continue;
+      changed.push({ stored: old, outcome });
+      // A CDR that no longer rates (e.g. its destination was removed) is voided: its amounts given back.
+      retailDelta = retailDelta.plus(next?.retail.amount ?? 0).minus(old.recorded?.retailAmount ?? 0);
+      wholesaleDelta = wholesaleDelta.plus(next?.wholesale.amount ?? 0).minus(old.recorded?.wholesaleAmount ?? 0);
+      if (next) currency = next.retail.currency;
+    }
+    changedCount += changed.length;
+    if (!selection.dryRun && changed.length > 0) await recordRevisions(client, accountId, changed, now);
   }
 
-  if (!selection.dryRun) {
-    for (const c of changes) {
-      await client.query(`update rating.rated_events set revision = $2, outcome = $3, message = $4, period_key = coalesce($5, period_key) where rated_id = $1`, [
-        c.stored.ratedId,
-        c.stored.revision + 1,
-        c.outcome.kind,
-        JSON.stringify(c.message ?? c.outcome.message),
-        c.message?.periodKey ?? null,
-      ]);
-    }
+  if (!selection.dryRun && lines.size > 0) {
     // Only counters that came out different are written back (an unchanged catalogue writes nothing).
-    const storedNow = await client.query<{ line_id: string; state: RatingState }>(`select line_id, state from rating.line_states where line_id = any($1) and period_key = $2`, [lines, selection.periodKey]);
+    const storedNow = await client.query<{ line_id: string; state: RatingState }>(`select line_id, state from rating.line_states where line_id = any($1) and period_key = $2`, [[...lines], selection.periodKey]);
     const current = new Map(storedNow.rows.map((r) => [r.line_id, canonical(r.state)]));
     const dirty = states.dirty.filter((d) => d.state.periodKey === selection.periodKey && current.get(d.lineId) !== canonical(d.state));
     if (dirty.length > 0) {
@@ -168,13 +196,52 @@ async function replayAccount(
         [dirty.map((d) => d.lineId), dirty.map((d) => d.state.periodKey), dirty.map((d) => JSON.stringify(d.state))],
       );
     }
-    await enqueueOutbox(
-      client,
-      'rating',
-      changes.filter((c) => c.message).map((c) => ({ topic: 'cdr.rated', key: accountId, payload: c.message })),
-    );
   }
-  return { accountId, cdrs: stored.length, changed: changes.length, retailDelta: retailDelta.toFixed(), wholesaleDelta: wholesaleDelta.toFixed(), currency };
+  return { accountId, cdrs, changed: changedCount, retailDelta: retailDelta.toFixed(), wholesaleDelta: wholesaleDelta.toFixed(), currency };
+}
+
+/**
+ * Each changed CDR gets a new revision carrying the amounts it replaces (`previous`), so charging posts the
+ * difference and invoicing corrects the period; published through the outbox.
+ */
+async function recordRevisions(client: pg.PoolClient, accountId: string, changed: { stored: Stored; outcome: RatingOutcomeMessage }[], now: string): Promise<void> {
+  const recordedMessages = await recordedMessagesOf(client, changed.filter((c) => c.stored.recorded).map((c) => c.stored.ratedId));
+  const revisions = changed.map(({ stored: old, outcome }) => {
+    const previousMessage = recordedMessages.get(old.ratedId) ?? null;
+    const next = outcome.kind === 'rated' ? outcome.message : null;
+    if (!next && !previousMessage) return { old, outcome, message: null };
+    const base = next ?? voided(previousMessage!, now);
+    const message: CdrRatedV1 = {
+      ...base,
+      revision: old.revision + 1,
+      previous: previousMessage ? { revision: old.revision, billedUnits: previousMessage.billedUnits, retail: previousMessage.retail, wholesale: previousMessage.wholesale } : null,
+    };
+    return { old, outcome, message };
+  });
+  const figure = (f: (m: CdrRatedV1) => string | number) => revisions.map((r) => (r.message ? f(r.message) : null));
+  await client.query(
+    `update rating.rated_events e set revision = u.revision, outcome = u.outcome, message = u.message, period_key = coalesce(u.period_key, e.period_key),
+            billed_units = u.billed_units, denied_units = u.denied_units, retail_amount = u.retail_amount, wholesale_amount = u.wholesale_amount
+     from unnest($1::text[], $2::int[], $3::text[], $4::json[], $5::text[], $6::int[], $7::int[], $8::numeric[], $9::numeric[])
+          as u(rated_id, revision, outcome, message, period_key, billed_units, denied_units, retail_amount, wholesale_amount)
+     where e.rated_id = u.rated_id`,
+    [
+      revisions.map((r) => r.old.ratedId),
+      revisions.map((r) => r.old.revision + 1),
+      revisions.map((r) => r.outcome.kind),
+      revisions.map((r) => JSON.stringify(r.message ?? r.outcome.message)),
+      figure((m) => m.periodKey),
+      figure((m) => m.billedUnits),
+      figure((m) => m.deniedUnits),
+      figure((m) => m.retail.amount),
+      figure((m) => m.wholesale.amount),
+    ],
+  );
+  await enqueueOutbox(
+    client,
+    'rating',
+    revisions.flatMap((r) => (r.message ? [{ topic: 'cdr.rated' as const, key: accountId, payload: r.message }] : [])),
+  );
 }
 
 /** JSON with object keys sorted: PostgreSQL's jsonb does not keep the order they were written in. */
@@ -184,16 +251,17 @@ function canonical(value: unknown): string {
   );
 }
 
-async function recordedMessage(client: pg.PoolClient, ratedId: string): Promise<CdrRatedV1> {
-  const { rows } = await client.query<{ message: CdrRatedV1 }>(`select message from rating.rated_events where rated_id = $1`, [ratedId]);
-  return rows[0]!.message;
+async function recordedMessagesOf(client: pg.PoolClient, ratedIds: string[]): Promise<Map<string, CdrRatedV1>> {
+  if (ratedIds.length === 0) return new Map();
+  const { rows } = await client.query<{ rated_id: string; message: CdrRatedV1 }>(`select rated_id, message from rating.rated_events where rated_id = any($1)`, [ratedIds]);
+  return new Map(rows.map((r) => [r.rated_id, r.message]));
 }
 
 function differs(old: Recorded | null, next: CdrRatedV1 | null): boolean {
   if (!old || !next) return old !== next;
   return (
-    old.retail.amount !== next.retail.amount ||
-    old.wholesale.amount !== next.wholesale.amount ||
+    old.retailAmount !== next.retail.amount ||
+    old.wholesaleAmount !== next.wholesale.amount ||
     old.billedUnits !== next.billedUnits ||
     old.deniedUnits !== next.deniedUnits ||
     old.periodKey !== next.periodKey

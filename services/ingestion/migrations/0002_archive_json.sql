@@ -1,0 +1,1 @@
+ALTER TABLE "ingestion"."received_cdrs" ALTER COLUMN "cdr" SET DATA TYPE json;
