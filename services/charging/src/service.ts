@@ -125,6 +125,7 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     producer: ctx.producer,
     metrics: ctx.metrics,
     handleBatch: async (messages) => {
+      await store.whenOwner();
       const result = await chargeRatedCdrs(store, messages.map((m) => m.value), (id, currency) => accounts.termsOf(id, currency));
       ctx.logger.debug(result, 'charged rated CDRs');
       await drain();
@@ -141,11 +142,12 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     producer: ctx.producer,
     metrics: ctx.metrics,
     handleBatch: async (messages) => {
+      await store.whenOwner();
       const events = messages.map((m) => m.value);
       const changed = await applyStandingEvents(ctx.pool, events);
       // The owner's loaded accounts take the new standing at once (an account not loaded reads it at load).
       for (const c of latestStandings(events)) {
-        const s = store.loaded(c.accountId);
+        const s = await store.settled(c.accountId);
         if (s && s.standing?.standing !== 'terminated') s.standing = { standing: c.standing, reason: c.reason };
       }
       if (changed > 0) ctx.logger.info({ changed }, 'account standing from dunning applied');

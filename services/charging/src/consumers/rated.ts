@@ -28,7 +28,7 @@ export async function chargeRatedCdrs(store: AccountStore, messages: CdrRatedV1[
     const looked = new Map<string, CallRow | null>();
     await Promise.all(
       messages
-        .filter((m) => !states.get(m.accountId)!.call(m.ratedId))
+        .filter((m) => !states.get(m.accountId)!.call(m.ratedId) && store.mayExist(m.ratedId))
         .map(async (m) => looked.set(m.ratedId, await store.lookup(states.get(m.accountId)!, m.ratedId))),
     );
     if (![...states.values()].every((s) => store.isCurrent(s))) continue;

@@ -321,7 +321,8 @@ export class CreditControl {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
     const accountId = this.deps.store.accountOfCall(callId);
     const held = accountId ? this.deps.store.loaded(accountId)?.call(callId) : undefined;
-    return held ?? this.deps.store.lookup(null, callId);
+    if (held) return held;
+    return this.deps.store.mayExist(callId) ? this.deps.store.lookup(null, callId) : null;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -339,7 +340,7 @@ export class CreditControl {
     for (;;) {
       const s = await store.state(accountId);
       let call = s.call(callId);
-      if (!call) {
+      if (!call && store.mayExist(callId)) {
         // A call this instance does not hold: it may have ended long ago (a reused session id, a late repeat).
         const row = await store.lookup(s, callId);
         if (!store.isCurrent(s)) continue;
@@ -382,7 +383,8 @@ export class CreditControl {
 
   /** A call's account: from memory when this instance holds the call, else from PostgreSQL (a call never changes account). */
   private async accountOfCall(callId: string): Promise<string | null> {
-    return this.deps.store.accountOfCall(callId) ?? (await this.deps.store.lookup(null, callId))?.accountId ?? null;
+    const store = this.deps.store;
+    return store.accountOfCall(callId) ?? (store.mayExist(callId) ? ((await store.lookup(null, callId))?.accountId ?? null) : null);
   }
 
   private lineOf(accountId: string, lineId: string): ResolvedLine | undefined {

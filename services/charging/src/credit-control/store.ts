@@ -10,6 +10,7 @@ import { Decimal, type AccountStanding, type ReportedBuckets } from '@rcp/domain
 import { LedgerBook, type AccountTerms, type LockedAccount, type LockedAccountRow } from '../ledger/book.js';
 import type { AllowanceRow, BalanceRow, CallJson, LedgerRow, Writes } from '../writes.js';
 import { callsJson, readCalls, type CallRow, type LineHoldings } from './calls.js';
+import { IdFilter } from './id-filter.js';
 
 /** The advisory-lock key of the real-time lease (one owner of every account at a time). */
 const LEASE_KEY = 4_242_001;
@@ -42,6 +43,8 @@ export class AccountState {
     public standing: { standing: AccountStanding; reason: string | null } | null,
     /** The store's index of the calls held in memory: call -> account. */
     private readonly index: Map<string, string>,
+    /** Told of each call id put here (the store's filter of ids that exist). */
+    private readonly seen?: (callId: string) => void,
   ) {}
 
   call(callId: string): CallRow | undefined {
@@ -50,6 +53,7 @@ export class AccountState {
 
   /** Records a call as decided (seq: the write that carries it), keeping the open and unrated indexes. */
   put(row: CallRow, seq: number, nowMs: number): void {
+    if (!this.calls.has(row.callId)) this.seen?.(row.callId);
     this.calls.set(row.callId, { row, seq, touchedMs: nowMs });
     this.index.set(row.callId, this.accountId);
     if (row.status === 'active') this.open.set(row.callId, row);
@@ -144,6 +148,8 @@ export class AccountStore {
   private readonly idle: (() => void)[] = [];
   private lookups: Map<string, { resolve: (r: CallRow | null) => void; reject: (e: Error) => void }[]> | null = null;
   private generation = 0;
+  /** Every call id in PostgreSQL or created here since the lease was taken (null while it is being filled). */
+  private filter: IdFilter | null = null;
   readonly unratedHoldMs: number;
 
   constructor(private readonly o: StoreOptions) {
@@ -184,14 +190,40 @@ export class AccountStore {
     }
     client.on('end', () => this.lost(client, new Error('the lease connection ended')));
     this.client = client;
+    try {
+      // Before anything is decided: every call id a previous owner wrote (none is written after the lease moved).
+      this.filter = await this.fillFilter(client);
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'could not read the call ids; every new session id is looked up until the lease is taken again');
+      this.filter = null;
+    }
     this.owned = true;
     this.o.logger.info('real-time lease taken: this instance owns the accounts');
     return true;
   }
 
+  /** The call ids in PostgreSQL, read in pages by key. */
+  private async fillFilter(client: pg.Client): Promise<IdFilter> {
+    const { rows } = await client.query<{ n: string }>('select count(*)::text as n from charging.calls');
+    const filter = new IdFilter(Math.max(1_000_000, 2 * Number(rows[0]!.n)));
+    let after = '';
+    for (;;) {
+      const page = await client.query<{ id: string }>({ name: 'charging.call_ids', text: 'select call_id as id from charging.calls where call_id > $1 order by call_id limit 50000', values: [after] });
+      for (const r of page.rows) filter.add(r.id);
+      if (page.rows.length < 50_000) return filter;
+      after = page.rows[page.rows.length - 1]!.id;
+    }
+  }
+
+  /** Whether a call id may exist in PostgreSQL (false: certainly not, no lookup needed). */
+  mayExist(callId: string): boolean {
+    return this.filter === null || this.filter.mayContain(callId);
+  }
+
   private lost(client: pg.Client, err: Error): void {
     if (this.client !== client) return;
     this.client = null;
+    this.filter = null;
     this.owned = false;
     this.generation++;
     this.states.clear();
@@ -221,6 +253,12 @@ export class AccountStore {
     this.client = null;
     this.owned = false;
     await client?.end().catch(() => undefined);
+  }
+
+  /** Waits (up to timeoutMs) while the lease is being taken again, e.g. for a consumer's batch after a PostgreSQL restart. */
+  async whenOwner(timeoutMs = 30_000): Promise<void> {
+    for (let waited = 0; !this.isOwner && !this.stopping && waited < timeoutMs; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    this.check();
   }
 
   private check(): void {
@@ -269,8 +307,17 @@ export class AccountStore {
     return this.index.get(callId);
   }
 
-  /** Loaded states only (for the standing consumer: an account not loaded reads its standing at load). */
+  /** Loaded states only. */
   loaded(accountId: string): AccountState | undefined {
+    return this.states.get(accountId);
+  }
+
+  /**
+   * The account's state once a load in flight has finished (for a writer that has just changed PostgreSQL
+   * behind the state, e.g. dunning's standing: a load that began before that write must not hide it).
+   */
+  async settled(accountId: string): Promise<AccountState | undefined> {
+    await this.loading.get(accountId)?.catch(() => undefined);
     return this.states.get(accountId);
   }
 
@@ -300,6 +347,7 @@ export class AccountStore {
       },
       r.standing,
       this.index,
+      (id) => this.filter?.add(id),
     );
     const now = Date.now();
     for (const c of r.open) s.put(c, 0, now);
