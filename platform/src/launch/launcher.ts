@@ -11,6 +11,13 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export type RunningService = { name: ServiceName; url: string; port: number; process: ChildProcess };
 
+/**
+ * Node flags every service runs with. A larger young generation: a consumer's batch (thousands of CDRs, their
+ * outcomes and SQL parameters) outlives the default 16 MB semi-space, and copying it to the old generation
+ * was the biggest single cost of rating a batch (GC was 40% of rating's CPU in the end-to-end benchmark).
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 /** A free TCP port on the loopback interface. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,7 +65,7 @@ export class Launcher {
     const p = port ?? this.running.get(name)?.port ?? (await freePort());
     const log = this.logs.get(name) ?? createWriteStream(join(this.opts.logDir, `${name}.log`), { flags: 'a' });
     this.logs.set(name, log);
-    const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profileArgs(), '--import', 'tsx', join(repoRoot, 'services', name, 'src', 'main.ts')], {
       cwd: repoRoot,
       env: { ...process.env, ...this.opts.env, ...this.linkedEnv(name), ...this.opts.serviceEnv[name], PORT: String(p), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -152,33 +152,30 @@ export class Intake {
     }
     const unique = [...firstInBatch.values()];
     if (unique.length === 0) return { fresh, duplicates, unpublished };
-    const { rows } = await client.query<{ source: string; record_id: string; inserted: boolean; published: boolean }>(
+    // Only the pairs already archived come back (usually none).
+    const { rows } = await client.query<{ source: string; record_id: string; published: boolean }>(
       `with input as (
-         select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::json[]) as t(source, record_id, account_id, start_time, cdr)
+         select * from json_to_recordset($1::json) as t(source text, record_id text, account_id text, start_time timestamptz, cdr json)
        ), ins as (
          insert into ingestion.received_cdrs (source, record_id, account_id, start_time, cdr, published_at)
          select source, record_id, account_id, start_time, cdr, now() from input
          on conflict (source, record_id) do nothing
          returning source, record_id
        )
-       select i.source, i.record_id, (ins.source is not null) as inserted, (r.published_at is not null) as published
+       select i.source, i.record_id, (r.published_at is not null) as published
        from input i
        left join ins on ins.source = i.source and ins.record_id = i.record_id
-       left join ingestion.received_cdrs r on ins.source is null and r.source = i.source and r.record_id = i.record_id`,
-      [
-        unique.map((c) => c.cdr.source),
-        unique.map((c) => c.cdr.recordId),
-        unique.map((c) => c.cdr.accountId),
-        unique.map((c) => c.cdr.startTime),
-        unique.map((c) => JSON.stringify(c.cdr)),
-      ],
+       left join ingestion.received_cdrs r on r.source = i.source and r.record_id = i.record_id
+       where ins.source is null`,
+      // One JSON parameter for the batch: pg escapes every element of a text[] literal, costly for JSON texts.
+      [JSON.stringify(unique.map((c) => ({ source: c.cdr.source, record_id: c.cdr.recordId, account_id: c.cdr.accountId, start_time: c.cdr.startTime, cdr: c.cdr })))],
     );
-    const state = new Map(rows.map((r) => [`${r.source}/${r.record_id}`, r]));
+    const archived = new Map(rows.map((r) => [`${r.source}/${r.record_id}`, r]));
     for (const c of unique) {
-      const s = state.get(cdrKey(c.cdr));
-      if (s && !s.inserted && s.published) duplicates.push(c);
+      const seen = archived.get(cdrKey(c.cdr));
+      if (seen?.published) duplicates.push(c);
       else fresh.push(c);
-      if (s && !s.inserted && !s.published) unpublished.push(c.cdr);
+      if (seen && !seen.published) unpublished.push(c.cdr);
     }
     return { fresh, duplicates, unpublished };
   }
