@@ -54,11 +54,11 @@ export function rateCdrFast(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
   }
 }
 
-const isValidZone = (zone: string): boolean => IANAZone.isValidZone(zone);
+export const isValidZone = (zone: string): boolean => IANAZone.isValidZone(zone);
 
 const reject = (code: RejectionCode, message: string): RatingOutcome => ({ kind: 'rejected', code, message });
 
-function serviceIndex(service: string): number {
+export function serviceIndex(service: string): number {
   switch (service) {
     case 'voice':
       return 0;
@@ -112,11 +112,11 @@ const drawLeft: number[] = [0];
 // Units priced at each discount step of the call (scratch; -1 = none).
 const stepUnits: number[] = [0];
 
-const NO_DRAWS: readonly BucketDraw[] = Object.freeze([]);
-const NO_STEPS: readonly AppliedDiscountStep[] = Object.freeze([]);
-const NO_PARTS: readonly RatingPart[] = Object.freeze([]);
-const ZERO_USAGE: DiscountUsage = Object.freeze({ units: 0, spendMicros: 0 });
-const NO_CONNECT: ConnectFeeText = Object.freeze({ retail: '0', wholesale: '0' });
+export const NO_DRAWS: readonly BucketDraw[] = Object.freeze([]);
+export const NO_STEPS: readonly AppliedDiscountStep[] = Object.freeze([]);
+export const NO_PARTS: readonly RatingPart[] = Object.freeze([]);
+export const ZERO_USAGE: DiscountUsage = Object.freeze({ units: 0, spendMicros: 0 });
+export const NO_CONNECT: ConnectFeeText = Object.freeze({ retail: '0', wholesale: '0' });
 const ZERO_INCREMENTS = Object.freeze({ initial: 0, subsequent: 0, minimum: 0 });
 const DENIED_REASON = 'allowance_exhausted' as const;
 
@@ -531,7 +531,7 @@ const AMOUNT_TEXT_LIMIT = 1 << 16;
 const amountTexts: ((string | undefined)[] | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
 
 /** fixedText(units, places), shared for small amounts. */
-function amountText(units: number, places: number): string {
+export function amountText(units: number, places: number): string {
   if (units >= AMOUNT_TEXT_LIMIT) return fixedText(units, places);
   let texts = amountTexts[places];
   if (texts === undefined) amountTexts[places] = texts = new Array<string | undefined>(AMOUNT_TEXT_LIMIT).fill(undefined);
@@ -540,7 +540,7 @@ function amountText(units: number, places: number): string {
 }
 
 /** The line's closed user group that makes a call member-to-member, if any. */
-function cugFor(c: CompiledVersion, lineCugs: readonly string[], service: string, calling: string, called: string): ClosedUserGroup | undefined {
+export function cugFor(c: CompiledVersion, lineCugs: readonly string[], service: string, calling: string, called: string): ClosedUserGroup | undefined {
   const groups = c.cugByMember.get(called);
   if (groups === undefined || calling === called) return undefined;
   for (const g of groups) if (lineCugs.includes(g.id) && (g.services as readonly string[]).includes(service)) return g;
@@ -556,16 +556,16 @@ function cugMicros(g: ClosedUserGroup): { voice: number; other: number; connect:
   }
   return p;
 }
-function cugPriceMicros(g: ClosedUserGroup, voice: boolean): number {
+export function cugPriceMicros(g: ClosedUserGroup, voice: boolean): number {
   const p = cugMicros(g);
   return voice ? p.voice : p.other;
 }
-function cugConnectMicros(g: ClosedUserGroup): number {
+export function cugConnectMicros(g: ClosedUserGroup): number {
   return cugMicros(g).connect;
 }
 
 /** An event that costs nothing and changes no counter (unanswered and free, inbound without a rate). */
-function freeEvent(c: CompiledVersion, l: CLine, state: RatingState, destination: string | null, prefix: string | null, band: string, route: Route | null): RatingOutcome {
+export function freeEvent(c: CompiledVersion, l: CLine, state: RatingState, destination: string | null, prefix: string | null, band: string, route: Route | null): RatingOutcome {
   const retail: CRate | null = route === null ? null : route.retail;
   const wholesale: CRate | null = route === null ? null : route.wholesale;
   return {

@@ -193,6 +193,15 @@ export interface Route {
   /** "0.0000" at each side's precision (free events). */
   readonly zeroRetail: string;
   readonly zeroWholesale: string;
+  // Dense indices for the batch rater (./batch.ts), which keeps line state in typed arrays rather than records.
+  /** Index in CompiledVersion.routeList. */
+  readonly id: number;
+  /** `baskets` as indices into the offer's baskets (the slots of a line's bucket array). Shared. */
+  readonly basketSlots: Int32Array;
+  /** `inScope` as indices into the version's discounts (the slots of a line's usage arrays). Shared. */
+  readonly inScopeSlots: Int32Array;
+  /** `discount` as an index into the version's discounts, -1 for none. */
+  readonly discountSlot: number;
 }
 
 /** What an offer sold by a partner (or directly) needs at rating time, resolved once. */
@@ -232,6 +241,8 @@ export class CompiledVersion {
   readonly root4Best = new Int32Array(10_000);
   /** By node id: destination index at 2 x id, prefix text at 2 x id + 1 (side by side: one cache line). */
   readonly nodeInfo: (number | string)[];
+  /** By node id: destination index (as nodeInfo, in a typed array for the batch rater's lookups). */
+  readonly destOfNode: Int32Array;
   /** Band index per minute of the week (Monday 00:00 = 0) and minutes until the band changes. */
   readonly weekly = new Uint8Array(7 * 1440);
   readonly nextChange = new Int32Array(7 * 1440);
@@ -247,6 +258,10 @@ export class CompiledVersion {
   readonly listCaches = new Map<string, (CRate | null | undefined)[]>();
   readonly rateExplanations = new Map<CRate, Map<CRate, RateExplanation>>();
   readonly keySpace: number;
+  /** Every route built so far, by Route.id. */
+  readonly routeList: Route[] = [];
+  /** The version's discount ids in declaration order (the slots of a line's usage arrays). */
+  readonly discountIds: string[];
 
   constructor(readonly version: CatalogueVersion) {
     // Build the trie in growable arrays, then pack it.
@@ -297,6 +312,7 @@ export class CompiledVersion {
       trie[at + 10] = dest[n] !== 0 ? n : 0;
     }
     this.trie = trie;
+    this.destOfNode = Int32Array.from(dest, (d) => d - 1);
     this.nodeInfo = [];
     for (let n = 0; n < dest.length; n++) this.nodeInfo.push(dest[n]! - 1, prefixes[n] ?? '');
     for (let x = 0; x < 10_000; x++) {
@@ -362,6 +378,7 @@ export class CompiledVersion {
       }
     }
     for (const d of version.discounts) this.discounts.set(d.id, compileDiscount(d));
+    this.discountIds = version.discounts.map((d) => d.id);
     this.keySpace = this.destIds.length * SERVICE_COUNT * 2 * this.bandCount;
   }
 
@@ -506,7 +523,12 @@ export class CompiledVersion {
       lPriceText: listOrRetail?.priceText ?? '0',
       zeroRetail: fixedText(0, retail?.precision ?? 4),
       zeroWholesale: fixedText(0, wholesale?.precision ?? retail?.precision ?? 4),
+      id: this.routeList.length,
+      basketSlots: this.slots(baskets, l.offer.baskets.map((b) => b.id)),
+      inScopeSlots: this.slots(inScope, this.discountIds),
+      discountSlot: discount === null ? -1 : this.discountIds.indexOf(discount.id),
     };
+    this.routeList.push(route);
     l.routes[key] = route;
     return route;
   }
@@ -519,6 +541,16 @@ export class CompiledVersion {
     let list = this.sharedLists.get(key);
     if (!list) this.sharedLists.set(key, (list = Object.freeze(ids)));
     return list;
+  }
+
+  private readonly sharedSlots = new Map<string, Int32Array>();
+  /** Positions of ids in a list, one shared array per content. */
+  private slots(ids: readonly string[], all: readonly string[]): Int32Array {
+    const positions = ids.map((id) => all.indexOf(id));
+    const key = positions.join(',');
+    let a = this.sharedSlots.get(key);
+    if (!a) this.sharedSlots.set(key, (a = Int32Array.from(positions)));
+    return a;
   }
 
   private readonly incrementsByKey = new Map<string, Increments3>();

@@ -1,0 +1,1048 @@
+// Batch rating: many CDRs of a set of lines rated into preallocated columns, with the lines' bucket and
+// discount counters held in typed arrays indexed by a dense line index (and, inside a line, by the offer's
+// basket order and the version's discount order). Every amount and every counter change is computed when a CDR
+// is rated; what is deferred is only building the explanation objects and texts, which `outcomeAt` /
+// `outcomes` materialise from the columns and the compiled plan, equal to what rateCdr returns for the same
+// CDR and state (equivalence.test.ts and batch.test.ts prove it against the decimal reference).
+//
+// Why: one CDR through rateCdr builds an outcome object graph and a new state object (a copied record per
+// counter) and reads the caller's line and state objects by dynamic key; at 20,000 lines that costs more than
+// the rating itself (docs/rating.md, Performance). Here a CDR allocates nothing: its results are numbers in
+// typed arrays, its parts and bucket draws rows of side tables.
+//
+// The rules are those of ./engine.ts (the same route, band, trie, step and CUG helpers, the same order of
+// bucket draws, segment cuts, pricing and rounding). Anything off the common path (an invalid CDR, a number
+// to normalise, a period to open, a rejection, an inbound event without a rate, a value beyond safe integers)
+// goes through rateCdr itself with the line's state materialised, and its outcome object is kept as is.
+import type { CatalogueVersion, ClosedUserGroup } from '../catalogue/schema.js';
+import { isE164Digits } from '../numbers/normalise.js';
+import { parseInstantMs } from '../time/instant.js';
+import type { ZoneTable } from '../time/zone.js';
+import { OutOfRange, OUT_OF_RANGE, POW10, add, gcd, mul, preciseText, roundDiv } from './exact.js';
+import { amountText, cugConnectMicros, cugFor, cugPriceMicros, freeEvent, isValidZone, NO_CONNECT, NO_DRAWS, NO_PARTS, NO_STEPS, rateCdrFast, serviceIndex } from './engine.js';
+import { appliedStep, bandSpan, compileCatalogueVersion, span, stepAt, zoneInfo, type CDiscount, type CLine, type CompiledVersion, type ConnectFeeText, type Route } from './plan.js';
+import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, PartSource, RatingCdr, RatingOutcome, RatingPart, RatingState } from './types.js';
+
+// Part sources (as in ./engine.ts).
+const BUCKET = 0;
+const OVERAGE = 1;
+const PAYG = 2;
+const CUG = 3;
+const DENIED = 4;
+const SOURCE_TEXT: readonly PartSource[] = ['bucket', 'overage', 'payg', 'cug', 'denied'];
+
+/** How a CDR's result is held. */
+export const BATCH_RATED = 0;
+/** Rated through rateCdr (off the common path): the outcome object is kept (rated or rejected). */
+export const BATCH_OBJECT = 1;
+/** An unanswered event that costs nothing (the rate says unanswered calls are free). */
+export const BATCH_FREE = 2;
+
+const DENIED_REASON = 'allowance_exhausted' as const;
+
+// A segment's prices, written by priceSegment (module-level: no object per segment).
+let pUNum = 0;
+let pUDen = 1;
+let pSize = 1;
+let pWuNum = 0;
+let pWSize = 1;
+let pUText = '0';
+let pWuText = '0';
+
+/**
+ * The retail unit price (pUNum/pUDen millionths per pSize units) and wholesale unit price (pWuNum millionths per
+ * pWSize units) of a segment, as ./engine.ts prices it. Texts only when `texts` (materialising).
+ */
+function priceSegment(route: Route, other: Route, source: number, step: number, cug: ClosedUserGroup | null, isVoice: boolean, bundled: boolean, texts: boolean): void {
+  const rRoute = other.retail !== null ? other : route;
+  const wRoute = other.wholesale !== null ? other : route;
+  pUNum = 0;
+  pUDen = 1;
+  pSize = rRoute.rSize;
+  pUText = '0';
+  pWSize = wRoute.wSize;
+  switch (source) {
+    case CUG:
+      pUNum = cugPriceMicros(cug!, isVoice);
+      pSize = isVoice ? 60 : 1;
+      if (texts) pUText = preciseText(pUNum, 1);
+      pWuNum = wRoute.wPrice;
+      pWuText = wRoute.wPriceText;
+      break;
+    case BUCKET:
+      pWuNum = bundled ? 0 : wRoute.wPrice;
+      pWuText = bundled ? '0' : wRoute.wPriceText;
+      break;
+    case DENIED:
+      pWuNum = 0;
+      pWuText = '0';
+      break;
+    default: {
+      if (step >= 0) {
+        const p = rRoute.stepPrices[step];
+        if (p === undefined) throw OUT_OF_RANGE;
+        pUNum = p.num;
+        pUDen = p.den;
+        pUText = p.text;
+      } else {
+        pUNum = rRoute.rPrice;
+        pUText = rRoute.rPriceText;
+      }
+      if (source === OVERAGE) {
+        // The operator's list rate of the band, else the band's retail rate, else the retail rate in use.
+        if (other.listOrRetail !== null) {
+          pWuNum = other.lPrice;
+          pWuText = other.lPriceText;
+          pWSize = other.lSize;
+        } else {
+          pWuNum = rRoute.rPrice;
+          pWuText = rRoute.rPriceText;
+          pWSize = rRoute.rSize;
+        }
+      } else {
+        pWuNum = wRoute.wPrice;
+        pWuText = wRoute.wPriceText;
+      }
+    }
+  }
+}
+
+const EMPTY_SLOTS = new Int32Array(0);
+
+// A block's lookups (see BatchRater.rate), module-level: one block at a time in the process.
+const BLOCK = 64;
+const blockOk = new Int8Array(BLOCK);
+const blockService = new Int32Array(BLOCK);
+const blockFlags = new Int32Array(BLOCK);
+const blockStart = new Float64Array(BLOCK);
+const blockBand = new Int32Array(BLOCK);
+const blockUntil = new Float64Array(BLOCK);
+const blockNumber: string[] = new Array<string>(BLOCK).fill('');
+const blockNode = new Int32Array(BLOCK);
+const blockBest = new Int32Array(BLOCK);
+const blockPos = new Int32Array(BLOCK);
+const blockRoute: Route[] = new Array<Route>(BLOCK);
+/** Where the block's first reads go, so that they are not optimised away. */
+let touchSink = 0;
+
+function growF64(a: Float64Array, n: number): Float64Array {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+function growI32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+function growI8(a: Int8Array, n: number): Int8Array {
+  const b = new Int8Array(n);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Rates ordered CDRs of a fixed set of lines against one catalogue version. Give it the lines (the index of a
+ * line in `lines` is its slot), load each line's starting state, then call `rate` with the CDRs in order (one
+ * line's CDRs in start-time order) and the slot of each. Results: the columns below, `outcomeAt(i)` /
+ * `outcomes()` (the exact RatingOutcome rateCdr returns), and `stateOf(slot)` (a line's state now).
+ * Not thread-safe and not re-entrant (it shares module-level scratch with the engine).
+ */
+export class BatchRater {
+  readonly compiled: CompiledVersion;
+  private readonly lineKind: (CLine | null)[];
+  private readonly lineTable: (ZoneTable | null)[];
+  private readonly lineOverage: Int8Array;
+  private readonly lineCugs: (readonly string[] | undefined)[];
+  /** Offer basket id -> slot, per line (shared per offer). */
+  private readonly basketIndex: (Map<string, number> | null)[];
+  private readonly maxBaskets: number;
+  private readonly discountCount: number;
+
+  // Line state: bucket remaining by line x offer basket; discount counters by line x version discount.
+  private readonly remaining: Float64Array;
+  private readonly usageUnits: Float64Array;
+  private readonly usageSpend: Float64Array;
+  private readonly usageHas: Int8Array;
+  private readonly hasState: Int8Array;
+  private readonly periodStart: Float64Array;
+  private readonly periodEnd: Float64Array;
+  /** The state object the arrays started from (periods, allowances, keys); `dirty` when they moved since. */
+  private readonly base: (RatingState | null)[];
+  private readonly dirty: Int8Array;
+  private readonly baseGen: Int32Array;
+  private gen = 0;
+  /** Lines whose state moved since the caller loaded it. */
+  private readonly touched: Int8Array;
+
+  // Results of the last `rate` call, by position in it.
+  count = 0;
+  kind: Int8Array;
+  slot: Int32Array;
+  route: Int32Array;
+  node: Int32Array;
+  band: Int32Array;
+  answered: Int8Array;
+  service: Int8Array;
+  startSource: Int8Array;
+  cug: Int32Array;
+  billed: Float64Array;
+  denied: Float64Array;
+  /** Rounded amounts in units of 10^-precision of each side's rate (retailText gives the decimal string). */
+  retailMinor: Float64Array;
+  wholesaleMinor: Float64Array;
+  /** Exact amounts: num/den millionths. */
+  retailNum: Float64Array;
+  retailDen: Float64Array;
+  wholesaleNum: Float64Array;
+  wholesaleDen: Float64Array;
+  segFirst: Int32Array;
+  segCount: Int32Array;
+  drawFirst: Int32Array;
+  drawCount: Int32Array;
+  /** The state object of the line's period the CDR was rated in (before any counter moves of this call). */
+  period: (RatingState | null)[];
+  objects: (RatingOutcome | undefined)[];
+
+  // Side tables: the call's segments (runs of units with one source, basket, band and step) and bucket draws.
+  segTop = 0;
+  segUnits: Float64Array;
+  segSource: Int8Array;
+  segBasket: Int32Array;
+  segBand: Int32Array;
+  segRoute: Int32Array;
+  segStep: Int32Array;
+  drawTop = 0;
+  drawBasket: Int32Array;
+  drawUnits: Float64Array;
+  drawLeft: Float64Array;
+
+  private materialised: RatingOutcome[] | null = null;
+
+  constructor(
+    readonly version: CatalogueVersion,
+    readonly lines: readonly LineProfile[],
+    capacity = 1024,
+  ) {
+    const c = (this.compiled = compileCatalogueVersion(version));
+    const n = lines.length;
+    this.lineKind = new Array(n);
+    this.lineTable = new Array(n);
+    this.lineOverage = new Int8Array(n);
+    this.lineCugs = new Array(n);
+    this.basketIndex = new Array(n);
+    let maxBaskets = 0;
+    const indexByOffer = new Map<string, Map<string, number>>();
+    for (let i = 0; i < n; i++) {
+      const line = lines[i]!;
+      const l = c.line(line.offerId, line.partnerId);
+      const zone = zoneInfo(line.timeZone, isValidZone);
+      this.lineKind[i] = l;
+      this.lineTable[i] = l === null || !zone.valid ? null : (c.bandTable ?? zone.table);
+      this.lineCugs[i] = line.cugs !== undefined && line.cugs.length > 0 ? line.cugs : undefined;
+      if (l === null) {
+        this.basketIndex[i] = null;
+        continue;
+      }
+      this.lineOverage[i] = (line.overage ?? l.offer.overage).enabled ? 1 : 0;
+      let index = indexByOffer.get(l.offer.id);
+      if (!index) indexByOffer.set(l.offer.id, (index = new Map(l.offer.baskets.map((b, k) => [b.id, k]))));
+      this.basketIndex[i] = index;
+      if (l.offer.baskets.length > maxBaskets) maxBaskets = l.offer.baskets.length;
+    }
+    this.maxBaskets = maxBaskets;
+    this.discountCount = c.discountIds.length;
+    this.remaining = new Float64Array(n * maxBaskets + 1); // + 1: the block's first read of a line without baskets
+    this.usageUnits = new Float64Array(n * this.discountCount + 1);
+    this.usageSpend = new Float64Array(n * this.discountCount);
+    this.usageHas = new Int8Array(n * this.discountCount);
+    this.hasState = new Int8Array(n);
+    this.periodStart = new Float64Array(n);
+    this.periodEnd = new Float64Array(n);
+    this.base = new Array<RatingState | null>(n).fill(null);
+    this.dirty = new Int8Array(n);
+    this.baseGen = new Int32Array(n);
+    this.touched = new Int8Array(n);
+
+    capacity = Math.max(capacity, 1);
+    this.kind = new Int8Array(capacity);
+    this.slot = new Int32Array(capacity);
+    this.route = new Int32Array(capacity);
+    this.node = new Int32Array(capacity);
+    this.band = new Int32Array(capacity);
+    this.answered = new Int8Array(capacity);
+    this.service = new Int8Array(capacity);
+    this.startSource = new Int8Array(capacity);
+    this.cug = new Int32Array(capacity);
+    this.billed = new Float64Array(capacity);
+    this.denied = new Float64Array(capacity);
+    this.retailMinor = new Float64Array(capacity);
+    this.wholesaleMinor = new Float64Array(capacity);
+    this.retailNum = new Float64Array(capacity);
+    this.retailDen = new Float64Array(capacity);
+    this.wholesaleNum = new Float64Array(capacity);
+    this.wholesaleDen = new Float64Array(capacity);
+    this.segFirst = new Int32Array(capacity);
+    this.segCount = new Int32Array(capacity);
+    this.drawFirst = new Int32Array(capacity);
+    this.drawCount = new Int32Array(capacity);
+    this.period = new Array<RatingState | null>(capacity).fill(null);
+    this.objects = new Array<RatingOutcome | undefined>(capacity).fill(undefined);
+    const side = capacity + 16;
+    this.segUnits = new Float64Array(side);
+    this.segSource = new Int8Array(side);
+    this.segBasket = new Int32Array(side);
+    this.segBand = new Int32Array(side);
+    this.segRoute = new Int32Array(side);
+    this.segStep = new Int32Array(side);
+    this.drawBasket = new Int32Array(side);
+    this.drawUnits = new Float64Array(side);
+    this.drawLeft = new Float64Array(side);
+  }
+
+  /** Sets a line's state (its period's counters, or an earlier period's, or null: opened on first use). */
+  load(slot: number, state: RatingState | null | undefined): void {
+    this.install(slot, state ?? null);
+    this.touched[slot] = 0;
+  }
+
+  private install(slot: number, s: RatingState | null): void {
+    this.base[slot] = s;
+    this.dirty[slot] = 0;
+    this.baseGen[slot] = this.gen;
+    const l = this.lineKind[slot];
+    if (s === null || l === null || l === undefined || s.offerId !== l.offer.id) {
+      this.hasState[slot] = 0;
+      return;
+    }
+    this.hasState[slot] = 1;
+    this.periodStart[slot] = s.periodStartMs;
+    this.periodEnd[slot] = s.periodEndMs;
+    const baskets = l.offer.baskets;
+    const at = slot * this.maxBaskets;
+    for (let b = 0; b < baskets.length; b++) {
+      const balance = s.buckets[baskets[b]!.id];
+      this.remaining[at + b] = balance === undefined ? 0 : balance.remaining;
+    }
+    const ids = this.compiled.discountIds;
+    const u = slot * this.discountCount;
+    for (let d = 0; d < ids.length; d++) {
+      const usage = s.usage[ids[d]!];
+      this.usageHas[u + d] = usage === undefined ? 0 : 1;
+      this.usageUnits[u + d] = usage === undefined ? 0 : usage.units;
+      this.usageSpend[u + d] = usage === undefined ? 0 : usage.spendMicros;
+    }
+  }
+
+  /** Loads every line's state (by slot). */
+  loadAll(states: readonly (RatingState | null | undefined)[]): void {
+    for (let i = 0; i < this.lines.length; i++) this.load(i, states[i]);
+  }
+
+  /** A line's state now (the loaded object when no CDR moved it). */
+  stateOf(slot: number): RatingState | null {
+    const s = this.base[slot]!;
+    if (this.dirty[slot] === 0) return s;
+    const index = this.basketIndex[slot]!;
+    const at = slot * this.maxBaskets;
+    const buckets: Record<string, BucketBalance> = {};
+    for (const key of Object.keys(s.buckets)) {
+      const b = index.get(key);
+      const before = s.buckets[key]!;
+      buckets[key] = b === undefined || before.remaining === this.remaining[at + b] ? before : { allowance: before.allowance, carried: before.carried, remaining: this.remaining[at + b]! };
+    }
+    const usage: Record<string, DiscountUsage> = {};
+    const ids = this.compiled.discountIds;
+    const u = slot * this.discountCount;
+    for (const key of Object.keys(s.usage)) {
+      const d = ids.indexOf(key);
+      usage[key] = d < 0 ? s.usage[key]! : { units: this.usageUnits[u + d]!, spendMicros: this.usageSpend[u + d]! };
+    }
+    for (let d = 0; d < ids.length; d++) if (this.usageHas[u + d] === 1 && !(ids[d]! in usage)) usage[ids[d]!] = { units: this.usageUnits[u + d]!, spendMicros: this.usageSpend[u + d]! };
+    return { v: 1, offerId: s.offerId, periodKey: s.periodKey, periodEnd: s.periodEnd, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs, buckets, usage };
+  }
+
+  /** Slots of lines whose state moved since `load` / `loadAll` (their `stateOf` is to be stored). */
+  changedSlots(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.lines.length; i++) if (this.touched[i] === 1) out.push(i);
+    return out;
+  }
+
+  private ensureCapacity(n: number): void {
+    if (n <= this.kind.length) return;
+    const cap = Math.max(n, this.kind.length * 2);
+    this.kind = growI8(this.kind, cap);
+    this.slot = growI32(this.slot, cap);
+    this.route = growI32(this.route, cap);
+    this.node = growI32(this.node, cap);
+    this.band = growI32(this.band, cap);
+    this.answered = growI8(this.answered, cap);
+    this.service = growI8(this.service, cap);
+    this.startSource = growI8(this.startSource, cap);
+    this.cug = growI32(this.cug, cap);
+    this.billed = growF64(this.billed, cap);
+    this.denied = growF64(this.denied, cap);
+    this.retailMinor = growF64(this.retailMinor, cap);
+    this.wholesaleMinor = growF64(this.wholesaleMinor, cap);
+    this.retailNum = growF64(this.retailNum, cap);
+    this.retailDen = growF64(this.retailDen, cap);
+    this.wholesaleNum = growF64(this.wholesaleNum, cap);
+    this.wholesaleDen = growF64(this.wholesaleDen, cap);
+    this.segFirst = growI32(this.segFirst, cap);
+    this.segCount = growI32(this.segCount, cap);
+    this.drawFirst = growI32(this.drawFirst, cap);
+    this.drawCount = growI32(this.drawCount, cap);
+    this.period.length = cap;
+    this.objects.length = cap;
+  }
+
+  private growSegments(): void {
+    const cap = this.segUnits.length * 2;
+    this.segUnits = growF64(this.segUnits, cap);
+    this.segSource = growI8(this.segSource, cap);
+    this.segBasket = growI32(this.segBasket, cap);
+    this.segBand = growI32(this.segBand, cap);
+    this.segRoute = growI32(this.segRoute, cap);
+    this.segStep = growI32(this.segStep, cap);
+  }
+
+  private growDraws(): void {
+    const cap = this.drawBasket.length * 2;
+    this.drawBasket = growI32(this.drawBasket, cap);
+    this.drawUnits = growF64(this.drawUnits, cap);
+    this.drawLeft = growF64(this.drawLeft, cap);
+  }
+
+  /**
+   * Rates cdrs[from..to) in order; slots[k] is the line of cdrs[k]. Results go to positions 0..to-from of the
+   * columns (replacing the previous call's); line states move in place.
+   */
+  rate(cdrs: readonly RatingCdr[], slots: ArrayLike<number>, from = 0, to = cdrs.length): void {
+    const n = to - from;
+    this.ensureCapacity(n);
+    this.gen++;
+    this.count = n;
+    this.segTop = 0;
+    this.drawTop = 0;
+    this.materialised = null;
+    // In blocks: first what does not depend on the lines' states (fields, time, band, trie, route) for the whole
+    // block, with the trie walks of its CDRs taken one step at a time side by side, so their memory reads (the
+    // trie, the routes, the line's counters) are in flight together rather than one after the other; then each
+    // CDR rated in order.
+    for (let b0 = 0; b0 < n; b0 += BLOCK) {
+      const m = n - b0 < BLOCK ? n - b0 : BLOCK;
+      for (let j = 0; j < m; j++) blockOk[j] = this.prepare(j, cdrs[from + b0 + j]!, slots[from + b0 + j]!) ? 1 : 0;
+      this.walkTries(m);
+      this.findRoutes(m, slots, from + b0);
+      for (let j = 0; j < m; j++) {
+        const k = b0 + j;
+        const cdr = cdrs[from + k]!;
+        const li = slots[from + k]!;
+        let done = false;
+        if (blockOk[j] === 1) {
+          try {
+            done = this.rateFast(k, cdr, li, j);
+          } catch (e) {
+            if (!(e instanceof OutOfRange)) throw e;
+          }
+        }
+        if (!done) this.rateObject(k, cdr, li);
+      }
+    }
+  }
+
+  /** Stage 1 of a block: the CDR's fields, start, band and the trie walk's first four digits; false: off the common path. */
+  private prepare(j: number, cdr: RatingCdr, li: number): boolean {
+    // The checks of cdrShapeProblem; anything it would reject goes to rateCdr, which rejects it.
+    if (cdr === null || typeof cdr !== 'object') return false;
+    const svc = cdr.service;
+    const service = svc === 'voice' ? 0 : svc === 'sms' ? 1 : svc === 'fax' || svc === 'email' || svc === 'data' ? serviceIndex(svc) : -1;
+    if (service < 0) return false;
+    const dir = cdr.direction;
+    const inbound = dir === 'inbound';
+    if (!inbound && dir !== 'outbound') return false;
+    const disp = cdr.disposition;
+    const answered = disp === 'answered';
+    if (!answered && disp !== 'busy' && disp !== 'no_answer' && disp !== 'failed') return false;
+    const units = cdr.billableUnits;
+    if (typeof units !== 'number' || !Number.isSafeInteger(units) || units < 0) return false;
+    const called = cdr.calledNumber;
+    const startTime = cdr.startTime;
+    if (typeof called !== 'string' || typeof cdr.callingNumber !== 'string' || typeof startTime !== 'string') return false;
+    if (!isE164Digits(called)) return false;
+    const startMsRaw = parseInstantMs(startTime);
+    if (startMsRaw !== startMsRaw) return false;
+    const startMs = Math.floor(startMsRaw / 1000) * 1000;
+    const table = this.lineTable[li];
+    if (table === null || table === undefined) return false;
+    const c = this.compiled;
+    if (!bandSpan(c, table, startMs)) return false;
+    blockService[j] = service;
+    blockFlags[j] = (inbound ? 1 : 0) | (answered ? 2 : 0);
+    blockStart[j] = startMs;
+    blockBand[j] = span.band;
+    blockUntil[j] = span.until;
+    blockNumber[j] = called;
+    // The trie walk's start: the first four digits from the direct table.
+    let node = 0;
+    let best = 0;
+    let pos = 0;
+    if (called.length >= 4) {
+      const x = (called.charCodeAt(0) - 48) * 1000 + (called.charCodeAt(1) - 48) * 100 + (called.charCodeAt(2) - 48) * 10 + (called.charCodeAt(3) - 48);
+      node = c.root4Node[x]!;
+      best = c.root4Best[x]!;
+      pos = node === 0 ? called.length : 4;
+    }
+    blockNode[j] = node;
+    blockBest[j] = best;
+    blockPos[j] = pos;
+    return true;
+  }
+
+  /** Stage 2: the block's trie walks one digit at a time side by side (as CompiledVersion.longestPrefixNode). */
+  private walkTries(m: number): void {
+    const trie = this.compiled.trie;
+    let active = 1;
+    while (active !== 0) {
+      active = 0;
+      for (let j = 0; j < m; j++) {
+        if (blockOk[j] !== 1) continue;
+        const number = blockNumber[j]!;
+        const i = blockPos[j]!;
+        if (i >= number.length) continue;
+        const child = trie[blockNode[j]! + number.charCodeAt(i) - 48]!;
+        if (child <= 0) {
+          if (child < 0) blockBest[j] = -child;
+          blockPos[j] = number.length;
+          continue;
+        }
+        blockNode[j] = child;
+        const id = trie[child + 10]!;
+        if (id !== 0) blockBest[j] = id;
+        blockPos[j] = i + 1;
+        active = 1;
+      }
+    }
+  }
+
+  /** Stage 3: each CDR's route (built on first use), and a first read of the route and of the line's counters. */
+  private findRoutes(m: number, slots: ArrayLike<number>, at: number): void {
+    const c = this.compiled;
+    let touch = 0;
+    for (let j = 0; j < m; j++) {
+      if (blockOk[j] !== 1) continue;
+      const node = blockBest[j]!;
+      if (node === 0) {
+        blockOk[j] = 0;
+        continue;
+      }
+      const li = slots[at + j]!;
+      const route = c.route(this.lineKind[li]!, c.destOfNode[node]!, blockService[j]!, (blockFlags[j]! & 1) === 1, blockBand[j]!);
+      blockRoute[j] = route;
+      touch += route.initial + this.remaining[li * this.maxBaskets]! + this.usageUnits[li * this.discountCount]! + this.periodEnd[li]!;
+    }
+    touchSink = touch;
+  }
+
+  /** Off the common path: rateCdr on the line's materialised state; its outcome is kept as the result. */
+  private rateObject(k: number, cdr: RatingCdr, li: number): void {
+    // The state as it is now: earlier CDRs of this call may have moved the arrays.
+    if (this.dirty[li] === 1) {
+      this.base[li] = this.stateOf(li);
+      this.dirty[li] = 0;
+    }
+    this.baseGen[li] = this.gen;
+    const given = this.base[li]!;
+    const out = rateCdrFast(cdr, { version: this.version, line: this.lines[li]!, state: given });
+    this.kind[k] = BATCH_OBJECT;
+    this.slot[k] = li;
+    this.objects[k] = out;
+    this.period[k] = null;
+    this.segFirst[k] = this.segTop;
+    this.segCount[k] = 0;
+    this.drawFirst[k] = this.drawTop;
+    this.drawCount[k] = 0;
+    if (out.kind === 'rated' && out.state !== given) {
+      this.install(li, out.state);
+      this.touched[li] = 1;
+    }
+  }
+
+  /** Makes the line's state object current (once per line and call, when its counters moved since loading). */
+  private rebase(li: number): void {
+    if (this.baseGen[li] === this.gen) return;
+    if (this.dirty[li] === 1) {
+      this.base[li] = this.stateOf(li);
+      this.dirty[li] = 0;
+    }
+    this.baseGen[li] = this.gen;
+  }
+
+  /** Stage 4: rates one prepared CDR; false (nothing written) when it must go through rateCdr. */
+  private rateFast(k: number, cdr: RatingCdr, li: number, j: number): boolean {
+    // What depends on the line's state: no state, or a period to open (or a CDR before the state's period:
+    // rejected), goes to rateCdr.
+    if (this.hasState[li] !== 1) return false;
+    const startMs = blockStart[j]!;
+    if (startMs >= this.periodEnd[li]! || startMs < this.periodStart[li]!) return false;
+    const route = blockRoute[j]!;
+    if (route.retail === null || route.wholesale === null) return false;
+    const c = this.compiled;
+    const table = this.lineTable[li]!;
+    const l = this.lineKind[li]!;
+    const node = blockBest[j]!;
+    const dest = c.destOfNode[node]!;
+    const service = blockService[j]!;
+    const inbound = (blockFlags[j]! & 1) === 1;
+    const answered = (blockFlags[j]! & 2) === 2;
+    const startBand = blockBand[j]!;
+    const startBandUntil = blockUntil[j]!;
+    const units = cdr.billableUnits;
+    const called = blockNumber[j]!;
+    const calling = cdr.callingNumber;
+    const svc = cdr.service;
+    this.rebase(li);
+
+    if (!answered && route.unansweredFree) {
+      this.kind[k] = BATCH_FREE;
+      this.slot[k] = li;
+      this.route[k] = route.id;
+      this.node[k] = node;
+      this.band[k] = startBand;
+      this.period[k] = this.base[li]!;
+      this.billed[k] = 0;
+      this.denied[k] = 0;
+      this.retailMinor[k] = 0;
+      this.wholesaleMinor[k] = 0;
+      this.retailNum[k] = 0;
+      this.retailDen[k] = 1;
+      this.wholesaleNum[k] = 0;
+      this.wholesaleDen[k] = 1;
+      this.segFirst[k] = this.segTop;
+      this.segCount[k] = 0;
+      this.drawFirst[k] = this.drawTop;
+      this.drawCount[k] = 0;
+      return true;
+    }
+
+    let billed = 0;
+    if (answered && units > 0) {
+      // Increments applied once to the whole event, after the minimum (as billedUnits in ./increments.ts).
+      const initial = route.initial;
+      const effective = units < route.minimum ? route.minimum : units;
+      billed = effective <= initial ? initial : initial + route.subsequent * Math.ceil((effective - initial) / route.subsequent);
+    }
+
+    let cug: ClosedUserGroup | undefined;
+    const lineCugs = this.lineCugs[li];
+    if (!inbound && lineCugs !== undefined) cug = cugFor(c, lineCugs, svc, calling, called);
+
+    // Bucket draws in the baskets' order, written to the draw table (committed at the end).
+    const basketSlots = cug === undefined ? route.basketSlots : EMPTY_SLOTS;
+    const remaining = this.remaining;
+    const bAt = li * this.maxBaskets;
+    const draw0 = this.drawTop;
+    if (draw0 + basketSlots.length >= this.drawBasket.length) this.growDraws();
+    let drawEndIndex = draw0;
+    let drawnTotal = 0;
+    let left = billed;
+    let anyLeft = false;
+    for (let i = 0; i < basketSlots.length; i++) {
+      const b = basketSlots[i]!;
+      const rem = remaining[bAt + b]!;
+      if (rem > 0) anyLeft = true;
+      if (left <= 0) continue;
+      const take = rem > 0 ? (left < rem ? left : rem) : 0;
+      if (take <= 0) continue;
+      this.drawBasket[drawEndIndex] = b;
+      this.drawUnits[drawEndIndex] = take;
+      this.drawLeft[drawEndIndex] = rem - take;
+      drawEndIndex++;
+      drawnTotal += take;
+      left -= take;
+    }
+    const overageEnabled = this.lineOverage[li] === 1;
+    const deniedUnits = basketSlots.length > 0 && !overageEnabled ? left : 0;
+    const chargedAs = basketSlots.length === 0 ? PAYG : OVERAGE;
+
+    const discount: CDiscount | null = cug === undefined ? route.discount : null;
+    const uAt = li * this.discountCount;
+    const dSlot = route.discountSlot;
+    const usedUnits = discount === null ? 0 : this.usageUnits[uAt + dSlot]!;
+    const usedSpend = discount === null ? 0 : this.usageSpend[uAt + dSlot]!;
+    const isVoice = service === 0;
+    const splitting = c.split && isVoice;
+
+    let startSource: number;
+    if (cug !== undefined) startSource = CUG;
+    else if (billed > 0) startSource = drawnTotal > 0 ? BUCKET : deniedUnits > 0 ? DENIED : chargedAs;
+    else startSource = basketSlots.length === 0 ? PAYG : anyLeft ? BUCKET : overageEnabled ? OVERAGE : DENIED;
+
+    // Walk the billed units in call order, cutting where the bucket, band or discount step changes, and price
+    // each segment as it is closed.
+    const seg0 = this.segTop;
+    let segEnd = seg0;
+    const startStep = discount === null ? -1 : discount.spend ? stepAt(discount, usedSpend) : -2;
+    let pos = 0;
+    let drawIndex = draw0;
+    let drawEnd = drawEndIndex > draw0 ? this.drawUnits[draw0]! : 0;
+    let band = startBand;
+    let bandRoute = route;
+    let bandEndPos = splitting ? Math.ceil((startBandUntil - startMs) / 1000) : Number.POSITIVE_INFINITY;
+    while (pos < billed) {
+      if (pos >= bandEndPos) {
+        if (!bandSpan(c, table, startMs + pos * 1000)) throw OUT_OF_RANGE;
+        band = span.band;
+        bandEndPos = Math.ceil((span.until - startMs) / 1000);
+        bandRoute = band === startBand ? route : c.route(l, dest, service, inbound, band);
+      }
+      let end = billed;
+      let source: number;
+      let basket = -1;
+      let step = -1;
+      if (cug !== undefined) source = CUG;
+      else if (pos < drawnTotal) {
+        while (pos >= drawEnd) drawEnd += this.drawUnits[++drawIndex]!;
+        source = BUCKET;
+        basket = this.drawBasket[drawIndex]!;
+        end = drawEnd;
+      } else if (deniedUnits > 0) source = DENIED;
+      else {
+        source = chargedAs;
+        if (discount !== null) {
+          if (startStep !== -2) step = startStep;
+          else {
+            const cumulative = usedUnits + pos;
+            step = stepAt(discount, cumulative);
+            const next = discount.steps[step + 1];
+            if (next !== undefined && pos + (next.from - cumulative) < end) end = pos + (next.from - cumulative);
+          }
+        }
+      }
+      if (bandEndPos < end) end = bandEndPos;
+      const last = segEnd - 1;
+      if (last >= seg0 && this.segSource[last] === source && this.segBasket[last] === basket && this.segBand[last] === band && this.segStep[last] === step) {
+        this.segUnits[last] = this.segUnits[last]! + (end - pos);
+      } else {
+        if (segEnd >= this.segUnits.length) this.growSegments();
+        this.segUnits[segEnd] = end - pos;
+        this.segSource[segEnd] = source;
+        this.segBasket[segEnd] = basket;
+        this.segBand[segEnd] = band;
+        this.segRoute[segEnd] = bandRoute.id;
+        this.segStep[segEnd] = step;
+        segEnd++;
+      }
+      pos = end;
+    }
+
+    // Price the segments exactly (rationals of millionths over a common denominator).
+    const bundled = l.bundled;
+    const routes = c.routeList;
+    const cugGroup = cug === undefined ? null : cug;
+    let rNum = 0;
+    let rDen = 1;
+    let wNum = 0;
+    let wDen = 1;
+    for (let s = seg0; s < segEnd; s++) {
+      const segUnits = this.segUnits[s]!;
+      const other = routes[this.segRoute[s]!]!;
+      priceSegment(route, other, this.segSource[s]!, this.segStep[s]!, cugGroup, isVoice, bundled, false);
+      const aNum = mul(segUnits, pUNum);
+      const aDen = mul(pSize, pUDen);
+      const waNum = mul(segUnits, pWuNum);
+      if (aNum !== 0) {
+        if (aDen === rDen) rNum = add(rNum, aNum);
+        else if (rNum === 0) {
+          rNum = aNum;
+          rDen = aDen;
+        } else {
+          const g = gcd(rDen, aDen);
+          const lcm = mul(rDen / g, aDen);
+          rNum = add(mul(rNum, lcm / rDen), mul(aNum, lcm / aDen));
+          rDen = lcm;
+        }
+      }
+      if (waNum !== 0) {
+        if (pWSize === wDen) wNum = add(wNum, waNum);
+        else if (wNum === 0) {
+          wNum = waNum;
+          wDen = pWSize;
+        } else {
+          const g = gcd(wDen, pWSize);
+          const lcm = mul(wDen / g, pWSize);
+          wNum = add(mul(wNum, lcm / wDen), mul(waNum, lcm / pWSize));
+          wDen = lcm;
+        }
+      }
+    }
+
+    // Connect fees belong to the call's start.
+    let retailConnect = 0;
+    let wholesaleConnect = 0;
+    if (!answered) {
+      retailConnect = route.rConnect;
+      wholesaleConnect = route.wConnect;
+    } else {
+      switch (startSource) {
+        case CUG:
+          retailConnect = cugConnectMicros(cug!);
+          wholesaleConnect = route.wConnect;
+          break;
+        case PAYG:
+          retailConnect = route.rConnect;
+          wholesaleConnect = route.wConnect;
+          break;
+        case OVERAGE:
+          retailConnect = route.rConnect;
+          wholesaleConnect = route.wholesaleConnectOverage;
+          break;
+        case BUCKET:
+          wholesaleConnect = bundled ? 0 : route.wConnect;
+          break;
+        default:
+          break;
+      }
+    }
+    if (retailConnect !== 0) rNum = add(rNum, mul(retailConnect, rDen));
+    if (wholesaleConnect !== 0) wNum = add(wNum, mul(wholesaleConnect, wDen));
+    const rScale = POW10[6 - route.rPrecision]!;
+    const retailRounded = roundDiv(rNum, mul(rDen, rScale), route.rMode);
+    const wholesaleRounded = roundDiv(wNum, mul(wDen, POW10[6 - route.wPrecision]!), route.wMode);
+
+    // New counters: every in-scope discount moves (not for CUG or inbound events). Checked before any write.
+    const inScope = cug === undefined ? route.inScopeSlots : EMPTY_SLOTS;
+    const spent = inScope.length > 0 ? mul(retailRounded, rScale) : 0;
+    for (let i = 0; i < inScope.length; i++) add(this.usageSpend[uAt + inScope[i]!]!, spent);
+
+    // Commit: nothing above wrote the line's state.
+    const consumed = billed - deniedUnits;
+    for (let i = 0; i < inScope.length; i++) {
+      const d = uAt + inScope[i]!;
+      this.usageUnits[d] = this.usageUnits[d]! + consumed;
+      this.usageSpend[d] = this.usageSpend[d]! + spent;
+      this.usageHas[d] = 1;
+    }
+    for (let i = draw0; i < drawEndIndex; i++) remaining[bAt + this.drawBasket[i]!] = this.drawLeft[i]!;
+    if (inScope.length > 0 || drawEndIndex > draw0) {
+      this.dirty[li] = 1;
+      this.touched[li] = 1;
+    }
+    this.segTop = segEnd;
+    this.drawTop = drawEndIndex;
+
+    this.kind[k] = BATCH_RATED;
+    this.slot[k] = li;
+    this.route[k] = route.id;
+    this.node[k] = node;
+    this.band[k] = startBand;
+    this.answered[k] = answered ? 1 : 0;
+    this.service[k] = service;
+    this.startSource[k] = startSource;
+    this.cug[k] = cug === undefined ? -1 : c.version.closedUserGroups.indexOf(cug);
+    this.billed[k] = billed;
+    this.denied[k] = deniedUnits;
+    this.retailMinor[k] = retailRounded;
+    this.wholesaleMinor[k] = wholesaleRounded;
+    this.retailNum[k] = rNum;
+    this.retailDen[k] = rDen;
+    this.wholesaleNum[k] = wNum;
+    this.wholesaleDen[k] = wDen;
+    this.segFirst[k] = seg0;
+    this.segCount[k] = segEnd - seg0;
+    this.drawFirst[k] = draw0;
+    this.drawCount[k] = drawEndIndex - draw0;
+    this.period[k] = this.base[li]!;
+    return true;
+  }
+
+  /** Whether the CDR at position i was rated (not rejected). */
+  isRated(i: number): boolean {
+    return this.kind[i] !== BATCH_OBJECT || this.objects[i]!.kind === 'rated';
+  }
+
+  /** The outcome of the CDR at position i, exactly as rateCdr returns it. */
+  outcomeAt(i: number): RatingOutcome {
+    if (i < 0 || i >= this.count) throw new RangeError(`no CDR at position ${i} (the last call rated ${this.count})`);
+    return this.outcomes()[i]!;
+  }
+
+  /**
+   * The outcomes of the last `rate` call in order, materialised from the columns (states included: the state
+   * after each CDR, as rateCdr would have returned it).
+   */
+  outcomes(): RatingOutcome[] {
+    if (this.materialised !== null) return this.materialised;
+    const out = new Array<RatingOutcome>(this.count);
+    const running = new Array<RatingState | null>(this.lines.length);
+    const runningBase = new Array<RatingState | null | undefined>(this.lines.length);
+    for (let i = 0; i < this.count; i++) {
+      const li = this.slot[i]!;
+      const kind = this.kind[i]!;
+      if (kind === BATCH_OBJECT) {
+        const o = this.objects[i]!;
+        out[i] = o;
+        if (o.kind === 'rated') {
+          running[li] = o.state;
+          runningBase[li] = o.state;
+        }
+        continue;
+      }
+      const p = this.period[i]!;
+      if (runningBase[li] !== p) {
+        running[li] = p;
+        runningBase[li] = p;
+      }
+      const o = kind === BATCH_FREE ? this.materialiseFree(i, running[li]!) : this.materialiseRated(i, running[li]!);
+      out[i] = o;
+      running[li] = (o as { state: RatingState }).state;
+    }
+    this.materialised = out;
+    return out;
+  }
+
+  private materialiseFree(i: number, state: RatingState): RatingOutcome {
+    const c = this.compiled;
+    const route = c.routeList[this.route[i]!]!;
+    const node = this.node[i]!;
+    return freeEvent(c, this.lineKind[this.slot[i]!]!, state, c.destIds[c.destinationOf(node)]!, c.prefixOf(node), c.bandIds[this.band[i]!]!, route);
+  }
+
+  private materialiseRated(i: number, state: RatingState): RatingOutcome {
+    const c = this.compiled;
+    const li = this.slot[i]!;
+    const l = this.lineKind[li]!;
+    const route = c.routeList[this.route[i]!]!;
+    const node = this.node[i]!;
+    const billed = this.billed[i]!;
+    const deniedUnits = this.denied[i]!;
+    const answered = this.answered[i] === 1;
+    const startSource = this.startSource[i]!;
+    const cug = this.cug[i]! >= 0 ? c.version.closedUserGroups[this.cug[i]!]! : null;
+    const discount = cug === null ? route.discount : null;
+    const isVoice = this.service[i] === 0;
+    const seg0 = this.segFirst[i]!;
+    const segN = this.segCount[i]!;
+    let parts: readonly RatingPart[] = NO_PARTS;
+    let stepUnits: number[] | null = null;
+    if (segN > 0) {
+      const list: RatingPart[] = new Array<RatingPart>(segN);
+      for (let s = seg0; s < seg0 + segN; s++) {
+        const units = this.segUnits[s]!;
+        const source = this.segSource[s]!;
+        const step = this.segStep[s]!;
+        const other = c.routeList[this.segRoute[s]!]!;
+        priceSegment(route, other, source, step, cug, isVoice, l.bundled, true);
+        const aNum = mul(units, pUNum);
+        const aDen = mul(pSize, pUDen);
+        const waNum = mul(units, pWuNum);
+        const amount = aNum === 0 ? '0' : preciseText(aNum, aDen);
+        const wholesaleAmount = waNum === 0 ? '0' : preciseText(waNum, pWSize);
+        const bandId = c.bandIds[this.segBand[s]!]!;
+        if (step >= 0) {
+          if (stepUnits === null) stepUnits = [];
+          stepUnits[step] = (stepUnits[step] ?? 0) + units;
+        }
+        list[s - seg0] =
+          source === BUCKET
+            ? { units, source: 'bucket', basket: l.offer.baskets[this.segBasket[s]!]!.id, band: bandId, unitPrice: '0', amount: '0', wholesaleUnitPrice: pWuText, wholesaleAmount }
+            : step >= 0
+              ? { units, source: SOURCE_TEXT[source]!, band: bandId, discount: discount!.id, discountStep: step, unitPrice: pUText, amount, wholesaleUnitPrice: pWuText, wholesaleAmount }
+              : { units, source: SOURCE_TEXT[source]!, band: bandId, unitPrice: pUText, amount, wholesaleUnitPrice: pWuText, wholesaleAmount };
+      }
+      parts = list;
+    }
+
+    let connectFee: ConnectFeeText = NO_CONNECT;
+    if (!answered) connectFee = route.connectCharged;
+    else {
+      switch (startSource) {
+        case CUG:
+          connectFee = { retail: preciseText(cugConnectMicros(cug!), 1), wholesale: route.connectCharged.wholesale };
+          break;
+        case PAYG:
+          connectFee = route.connectCharged;
+          break;
+        case OVERAGE:
+          connectFee = route.connectOverage;
+          break;
+        case BUCKET:
+          connectFee = route.connectBucket;
+          break;
+        default:
+          break;
+      }
+    }
+
+    let discountSteps: readonly AppliedDiscountStep[] = NO_STEPS;
+    if (stepUnits !== null) {
+      const steps: AppliedDiscountStep[] = [];
+      for (let s = 0; s < stepUnits.length; s++) if ((stepUnits[s] ?? 0) > 0) steps.push(appliedStep(discount!, s, stepUnits[s]!));
+      discountSteps = steps;
+    }
+
+    // The state after the CDR, from the state before it (the same changes rateFast made to the arrays).
+    const d0 = this.drawFirst[i]!;
+    const dN = this.drawCount[i]!;
+    let bucketDraws: readonly BucketDraw[] = NO_DRAWS;
+    let buckets = state.buckets;
+    if (dN > 0) {
+      const draws: BucketDraw[] = new Array<BucketDraw>(dN);
+      const next: Record<string, BucketBalance> = { ...buckets };
+      for (let d = d0; d < d0 + dN; d++) {
+        const b = l.offer.baskets[this.drawBasket[d]!]!.id;
+        const before = next[b]!;
+        draws[d - d0] = { basket: b, units: this.drawUnits[d]!, remainingAfter: this.drawLeft[d]! };
+        next[b] = { allowance: before.allowance, carried: before.carried, remaining: this.drawLeft[d]! };
+      }
+      bucketDraws = draws;
+      buckets = next;
+    }
+    let usage = state.usage;
+    const inScope = route.inScope;
+    if (cug === null && inScope.length > 0) {
+      const next: Record<string, DiscountUsage> = { ...usage };
+      const consumed = billed - deniedUnits;
+      const spent = mul(this.retailMinor[i]!, POW10[6 - route.rPrecision]!);
+      for (let s = 0; s < inScope.length; s++) {
+        const id = inScope[s]!;
+        const u = next[id];
+        next[id] = { units: (u === undefined ? 0 : u.units) + consumed, spendMicros: add(u === undefined ? 0 : u.spendMicros, spent) };
+      }
+      usage = next;
+    }
+    const newState: RatingState =
+      buckets === state.buckets && usage === state.usage
+        ? state
+        : { v: 1, offerId: state.offerId, periodKey: state.periodKey, periodEnd: state.periodEnd, periodStartMs: state.periodStartMs, periodEndMs: state.periodEndMs, buckets, usage };
+
+    return {
+      kind: 'rated',
+      state: newState,
+      charge: {
+        billedUnits: billed,
+        retail: { amount: amountText(this.retailMinor[i]!, route.rPrecision), precise: preciseText(this.retailNum[i]!, this.retailDen[i]!), currency: route.rCurrency },
+        wholesale: { amount: amountText(this.wholesaleMinor[i]!, route.wPrecision), precise: preciseText(this.wholesaleNum[i]!, this.wholesaleDen[i]!), currency: route.wCurrency },
+        denied: deniedUnits > 0 ? { units: deniedUnits, reason: DENIED_REASON } : null,
+        explanation: {
+          catalogueVersion: this.version.version,
+          offer: l.offer.id,
+          period: state.periodKey,
+          destination: c.destIds[c.destinationOf(node)]!,
+          prefix: c.prefixOf(node),
+          band: c.bandIds[this.band[i]!]!,
+          rate: route.explanation,
+          increments: route.increments,
+          billedUnits: billed,
+          connectFee,
+          cug: cug === null ? null : cug.id,
+          parts,
+          bucketDraws,
+          discountSteps,
+        },
+      },
+    };
+  }
+}
+
