@@ -20,6 +20,10 @@ export class NotOwnerError extends Error {
   readonly code = 'not_owner';
 }
 
+function addDraws(into: Record<string, number>, draws: Record<string, number>): void {
+  for (const basket in draws) into[basket] = (into[basket] ?? 0) + draws[basket]!;
+}
+
 type Unrated = { lineId: string; draws: Record<string, number>; atMs: number };
 type Held = { row: CallRow; seq: number; touchedMs: number };
 
@@ -69,17 +73,14 @@ export class AccountState {
     let reserved = new Decimal(0);
     let channels = 0;
     const held: Record<string, number> = {};
-    const add = (draws: Record<string, number>) => {
-      for (const [basket, units] of Object.entries(draws)) held[basket] = (held[basket] ?? 0) + units;
-    };
     for (const c of this.open.values()) {
       if (c.callId === callId || c.expiresAt === null || Date.parse(c.expiresAt) <= nowMs) continue;
       if (c.reserved !== '0') reserved = reserved.plus(c.reserved);
       if (c.lineId !== lineId) continue;
       if (c.holdsChannel) channels++;
-      add(c.draws);
+      addDraws(held, c.draws);
     }
-    for (const [id, u] of this.unrated) if (id !== callId && u.lineId === lineId && u.atMs > nowMs - unratedHoldMs) add(u.draws);
+    for (const [id, u] of this.unrated) if (id !== callId && u.lineId === lineId && u.atMs > nowMs - unratedHoldMs) addDraws(held, u.draws);
     return { reserved: reserved.toFixed(), channelsInUse: channels, heldDraws: held, standing: this.standing, reported: this.allowances.get(lineId) ?? null, call: this.call(callId) ?? null };
   }
 
