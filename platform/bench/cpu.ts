@@ -57,3 +57,9 @@ export function treeCpuSeconds(roots: Record<string, number | null | undefined>)
   }
   return result;
 }
+
+/** CPU seconds used so far by each of these processes (those still running). */
+export function processCpuSeconds(pids: number[]): Map<number, number> {
+  const wanted = new Set(pids);
+  return new Map(stats().filter((s) => wanted.has(s.pid)).map((s) => [s.pid, s.seconds]));
+}

@@ -15,7 +15,7 @@ import { createKafka } from '@rcp/kafka';
 import { createLogger } from '@rcp/runtime';
 import { httpJson, publishAccounts } from '../src/client.js';
 import { Launcher } from '../src/launch/launcher.js';
-import { treeCpuSeconds } from './cpu.js';
+import { processCpuSeconds, treeCpuSeconds } from './cpu.js';
 import { E2E_SWITCH, OPS_TOKEN, prepaidAccount, SIMPLE_CATALOGUE } from '../src/testing/e2e-platform.js';
 
 const { values } = parseArgs({
@@ -88,6 +88,9 @@ try {
     kafka: infra.kafka.dir ? kafkaPid(infra.kafka.dir) : null,
     postgres: infra.postgres.dir ? postgresPid(infra.postgres.dir) : null,
   });
+  // PostgreSQL's share by service: its backends by application_name (the pools name themselves).
+  const backends = async () => (await pool.query<{ pid: number; app: string }>(`select pid, application_name as app from pg_stat_activity where datname = current_database()`)).rows;
+  const backendCpuBefore = processCpuSeconds((await backends()).map((b) => b.pid));
   const cpuBefore = treeCpuSeconds(components());
   const started = Date.now();
   await post(lines);
@@ -100,6 +103,15 @@ try {
     const before = cpuBefore[name];
     if (after !== null && before !== null && before !== undefined) cpuPerCdr[name] = Number((((after - before) * 1000) / N).toFixed(3));
   }
+  const postgresByService: Record<string, number> = {};
+  const live = await backends();
+  const backendCpuAfter = processCpuSeconds(live.map((b) => b.pid));
+  for (const b of live) {
+    const used = (backendCpuAfter.get(b.pid) ?? 0) - (backendCpuBefore.get(b.pid) ?? 0);
+    const app = b.app || 'other';
+    postgresByService[app] = Number(((postgresByService[app] ?? 0) + (used * 1000) / N).toFixed(3));
+  }
+  say(`[bench] PostgreSQL CPU per CDR by client (ms, backends alive at the end): ${Object.entries(postgresByService).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const totalCpuMs = Object.values(cpuPerCdr).reduce((a, b) => a + b, 0);
   say(`[bench] CPU per CDR (ms): ${Object.entries(cpuPerCdr).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${totalCpuMs.toFixed(3)} ms (2 cores: at most ${Math.round(2000 / totalCpuMs)} CDRs/s)`);
   // Where the time goes: each consumer's batches (count, mean size, mean time) from its /metrics.
@@ -121,7 +133,7 @@ try {
   const r = rows[0]!;
   const seconds = (r.last.getTime() - started) / 1000;
   say(`[bench] ${N} CDRs charged ${seconds.toFixed(1)} s after the first post`);
-  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), cpu_ms_per_cdr: cpuPerCdr })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), cpu_ms_per_cdr: cpuPerCdr, postgres_ms_per_cdr_by_client: postgresByService })}\n`);
 } finally {
   await pool.end();
   await launcher.stopAll();

@@ -64,7 +64,10 @@ export async function runContractConsumer<T extends TopicName>(opts: ContractCon
     // A crashed instance's partitions move to a live one after this long without heartbeats.
     sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 50,
+    // A long poll: the broker answers as soon as there is anything to read, so this only sets how often an
+    // idle consumer asks again. At 50 ms the platform's dozen idle consumers kept the broker busy with
+    // hundreds of empty fetches a second.
+    maxWaitTimeInMs: 500,
     // Larger fetches make larger batches: one transaction and one produce per few thousand messages.
     maxBytesPerPartition: 4 * 1024 * 1024,
     maxBytes: 16 * 1024 * 1024,
