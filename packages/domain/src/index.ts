@@ -14,3 +14,4 @@ export { parseInstantMs } from './time/instant.js';
 export * from './charging/index.js';
 export * from './invoicing/index.js';
 export * from './discounts/steps.js';
+export * from './lines.js';

@@ -1,5 +1,5 @@
 import { cdrKey, type AccountUpserted, type CdrRatedV1, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
-import { catalogueVersionAt, periodAt, rateCdr, type Catalogue, type RatingState } from '@rcp/domain';
+import { catalogueVersionAt, lineActiveAt, lineActiveWindow, periodAt, rateCdr, type Catalogue, type LineActiveWindow, type RatingState } from '@rcp/domain';
 import { lineProfileOf } from '@rcp/domain';
 
 export type RatingOutcomeMessage = { kind: 'rated'; message: CdrRatedV1 } | { kind: 'rejected'; message: CdrRejectedV1 };
@@ -43,6 +43,21 @@ export class LineStates {
   }
 }
 
+/** Each line state's active window, computed once (account states are replaced, never changed, on update). */
+const activeWindows = new WeakMap<object, LineActiveWindow | RangeError>();
+function activeWindowOf(account: AccountUpserted, line: AccountUpserted['lines'][number]): LineActiveWindow | RangeError {
+  let window = activeWindows.get(line);
+  if (!window) {
+    try {
+      window = lineActiveWindow(line, account.timezone);
+    } catch (err) {
+      window = err instanceof RangeError ? err : new RangeError(String(err));
+    }
+    activeWindows.set(line, window);
+  }
+  return window;
+}
+
 function rejected(cdr: CdrRawV1, now: string, reason: Reason): RatingOutcomeMessage {
   return {
     kind: 'rejected',
@@ -67,6 +82,17 @@ export async function rateSequence(
     const line = account?.lines.find((l) => l.lineId === cdr.lineId);
     if (!account || !line) {
       outcomes.push(rejected(cdr, deps.now, { code: 'unknown_account', message: `rating knows no line ${cdr.lineId} on account ${cdr.accountId}` }));
+      continue;
+    }
+    // A call before the line's activation day or from the day it was closed on is not the customer's to pay.
+    const window = activeWindowOf(account, line);
+    if (window instanceof RangeError) {
+      outcomes.push(rejected(cdr, deps.now, { code: 'invalid_line', message: `line ${line.lineId}: ${window.message}` }));
+      continue;
+    }
+    if (!lineActiveAt(window, Date.parse(cdr.startTime))) {
+      const until = window.to === null ? '' : ` until ${window.to} (the day it was closed on)`;
+      outcomes.push(rejected(cdr, deps.now, { code: 'line_not_active', message: `line ${line.lineId} was not active at ${cdr.startTime}: active from ${window.from}${until}, ${account.timezone}` }));
       continue;
     }
     const version = deps.catalogue ? catalogueVersionAt(deps.catalogue, cdr.startTime) : undefined;
