@@ -82,6 +82,30 @@ function cpuSeconds(pid: number): number | null {
   }
 }
 
+/** Cumulative counts of charging's rcp_processing_seconds histogram per operation (le in ms -> count). */
+async function decisionBuckets(url: string): Promise<Map<string, Map<number, number>>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out = new Map<string, Map<number, number>>();
+  for (const m of text.matchAll(/^rcp_processing_seconds_bucket\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
+    const op = /operation="([^"]+)"/.exec(m[1]!)?.[1];
+    const le = /le="([^"]+)"/.exec(m[1]!)?.[1];
+    if (!op || !le) continue;
+    const buckets = out.get(op) ?? new Map<number, number>();
+    buckets.set(le === '+Inf' ? Infinity : Number(le) * 1000, Number(m[2]));
+    out.set(op, buckets);
+  }
+  return out;
+}
+
+/** The smallest bucket bound (ms) holding the quantile of what was observed between two scrapes. */
+function quantileOf(before: Map<number, number>, after: Map<number, number>, p: number): number | null {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  if (total <= 0) return null;
+  for (const le of bounds) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= p * total) return le;
+  return null;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -167,8 +191,10 @@ try {
   const pgBefore = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   const chargingBefore = cpuSeconds(child.pid!);
   const load = loadavg()[0]!;
+  const metricsBefore = await decisionBuckets(url);
   const result: Result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, headers, requests: pairs() });
   const chargingCpu = chargingBefore === null ? null : (cpuSeconds(child.pid!) ?? 0) - chargingBefore;
+  const metricsAfter = await decisionBuckets(url);
   let pgCpu = 0;
   for (const pid of await backends()) pgCpu += (cpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
 
@@ -190,8 +216,29 @@ try {
     `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms, its PostgreSQL backends ${perRequest(pgCpu)} ms; ` +
       `machine load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores when the measurement began`,
   );
+  // The time a request spends inside charging's handler (body parsed -> answer ready), from its own histogram:
+  // the rest of the latency is the trip through the loaded machine (scheduling, sockets, autocannon).
+  const inside = (op: string) => {
+    const q = (p: number) => quantileOf(metricsBefore.get(op) ?? new Map(), metricsAfter.get(op) ?? new Map(), p);
+    return { p50: q(0.5), p99: q(0.99) };
+  };
+  const auth = inside('credit:authorize');
+  const term = inside('credit:terminate');
+  say(`inside charging (histogram bucket bounds): authorize p50 <= ${auth.p50} ms, p99 <= ${auth.p99} ms; terminate p50 <= ${term.p50} ms, p99 <= ${term.p99} ms`);
   if (c.off !== 0) throw new Error('a balance differs from its ledger sum');
-  console.log(JSON.stringify({ bench: 'charging.authorize', req_per_s: Math.round(result.requests.average), p50_ms: result.latency.p50, p99_ms: result.latency.p99 }));
+  console.log(
+    JSON.stringify({
+      bench: 'charging.authorize',
+      req_per_s: Math.round(result.requests.average),
+      p50_ms: result.latency.p50,
+      p99_ms: result.latency.p99,
+      charging_cpu_ms_per_request: chargingCpu === null ? null : Number(perRequest(chargingCpu)),
+      postgres_cpu_ms_per_request: Number(perRequest(pgCpu)),
+      inside_authorize_p99_ms: auth.p99,
+      inside_terminate_p99_ms: term.p99,
+      load_average: Number(load.toFixed(1)),
+    }),
+  );
 } finally {
   if (child && child.exitCode === null) {
     const exited = new Promise((r) => child!.once('exit', r));

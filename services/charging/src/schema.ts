@@ -5,8 +5,9 @@ import { outboxTable } from '@rcp/db';
 export const charging = pgSchema('charging');
 
 /**
- * An account's balance and credit state: always equal to the sum of its ledger entries. Its row is the lock
- * every writer of the account's money, reservations and calls takes first, so they queue instead of racing.
+ * An account's balance and credit state: always equal to the sum of its ledger entries (both are written in the
+ * same group commit). Only the instance holding the real-time lease writes it (credit-control/store.ts), from
+ * the account's state in its memory, so writers never race on it.
  */
 export const accounts = charging.table('accounts', {
   accountId: text('account_id').primaryKey(),

@@ -38,6 +38,9 @@ export class AccountState {
   readonly allowances = new Map<string, ReportedBuckets>();
   /** PostgreSQL reads of calls in flight (closed calls are not dropped from memory meanwhile). */
   reading = 0;
+  /** The last write that touched the account (it may be forgotten only once that is committed), and its last use. */
+  lastSeq = 0;
+  lastUsedMs = Date.now();
   /** Top-ups and adjustments, one at a time per account (their idempotency keys are checked in PostgreSQL). */
   private exclusive: Promise<unknown> = Promise.resolve();
 
@@ -124,6 +127,8 @@ export type StoreOptions = {
   groupCommitDelayMs: number;
   /** How long a closed call stays in memory after it is written (to answer repeats without PostgreSQL). */
   closedCallMemoryMs?: number;
+  /** How long an account's state stays in memory unused once nothing of it is open or unwritten. */
+  idleAccountMemoryMs?: number;
 };
 
 /**
@@ -270,7 +275,10 @@ export class AccountStore {
   state(accountId: string, fallbackCurrency?: string): Promise<AccountState> | AccountState {
     this.check();
     const s = this.states.get(accountId);
-    if (s) return s;
+    if (s) {
+      s.lastUsedMs = Date.now();
+      return s;
+    }
     let p = this.loading.get(accountId);
     if (!p) {
       const generation = this.generation;
@@ -403,6 +411,10 @@ export class AccountStore {
   submit(writes: Writes, accounts: string[]): { seq: number; committed: Promise<void> } {
     this.check();
     const seq = this.nextSeq++;
+    for (const a of accounts) {
+      const s = this.states.get(a);
+      if (s) s.lastSeq = seq;
+    }
     const committed = new Promise<void>((resolve, reject) => this.queue.push({ seq, writes, accounts, resolve, reject }));
     if (!this.writing) this.writing = this.writeLoop();
     return { seq, committed };
@@ -488,12 +500,19 @@ export class AccountStore {
     }
   }
 
-  /** Drops closed calls written a while ago from memory (a repeat for them reads PostgreSQL). */
+  /**
+   * Drops closed calls written a while ago from memory (a repeat for them reads PostgreSQL), and the states of
+   * accounts idle for a while with nothing open and everything written (the next use loads them again), so
+   * memory follows the accounts in use, not all accounts ever seen.
+   */
   private forgetClosedCalls(): void {
-    const before = Date.now() - (this.o.closedCallMemoryMs ?? 10_000);
-    for (const s of this.states.values()) {
+    const now = Date.now();
+    const before = now - (this.o.closedCallMemoryMs ?? 10_000);
+    const idleBefore = now - (this.o.idleAccountMemoryMs ?? 600_000);
+    for (const s of [...this.states.values()]) {
       if (s.reading > 0) continue;
       for (const [id, h] of s.calls) if (h.row.status !== 'active' && h.seq <= this.committedSeq && h.touchedMs < before) s.drop(id);
+      if (s.calls.size === 0 && s.open.size === 0 && s.lastSeq <= this.committedSeq && s.lastUsedMs < idleBefore) this.forget(s);
     }
   }
 
