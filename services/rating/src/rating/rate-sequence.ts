@@ -1,5 +1,5 @@
 import { cdrKey, type AccountUpserted, type CdrRatedV1, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
-import { catalogueVersionAt, lineActiveAt, lineActiveWindow, periodAt, rateCdr, type Catalogue, type LineActiveWindow, type RatingState } from '@rcp/domain';
+import { catalogueVersionAt, lineActiveAt, lineActiveWindow, parseInstantMs, periodAt, rateCdr, type Catalogue, type LineActiveWindow, type RatingState } from '@rcp/domain';
 import { lineProfileOf } from '@rcp/domain';
 
 export type RatingOutcomeMessage = { kind: 'rated'; message: CdrRatedV1 } | { kind: 'rejected'; message: CdrRejectedV1 };
@@ -90,7 +90,12 @@ export async function rateSequence(
       outcomes.push(rejected(cdr, deps.now, { code: 'invalid_line', message: `line ${line.lineId}: ${window.message}` }));
       continue;
     }
-    if (!lineActiveAt(window, Date.parse(cdr.startTime))) {
+    const startMs = parseInstantMs(cdr.startTime);
+    if (Number.isNaN(startMs)) {
+      outcomes.push(rejected(cdr, deps.now, { code: 'invalid_start_time', message: `not an ISO-8601 instant with offset: ${cdr.startTime}` }));
+      continue;
+    }
+    if (!lineActiveAt(window, startMs)) {
       const until = window.to === null ? '' : ` until ${window.to} (the day it was closed on)`;
       outcomes.push(rejected(cdr, deps.now, { code: 'line_not_active', message: `line ${line.lineId} was not active at ${cdr.startTime}: active from ${window.from}${until}, ${account.timezone}` }));
       continue;
@@ -104,7 +109,7 @@ export async function rateSequence(
     const profile = lineProfileOf(account, line, { startTime: cdr.startTime, service: cdr.service });
     let periodKey: string;
     try {
-      periodKey = periodAt(profile, cdr.startTime).periodKey;
+      periodKey = periodAt(profile, startMs).periodKey;
     } catch (err) {
       outcomes.push(rejected(cdr, deps.now, { code: 'invalid_start_time', message: (err as Error).message }));
       continue;
