@@ -143,6 +143,7 @@ export class AccountStore {
   private readonly loading = new Map<string, Promise<AccountState>>();
   private client: pg.Client | null = null;
   private owned = false;
+  private started = false;
   private stopping = false;
   private retry: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
@@ -151,7 +152,7 @@ export class AccountStore {
   private nextSeq = 1;
   /** Every write up to this one is committed (they commit in order). */
   private committedSeq = 0;
-  private readonly idle: (() => void)[] = [];
+  private waiters: { seq: number; resolve: () => void }[] = [];
   private lookups: Map<string, { resolve: (r: CallRow | null) => void; reject: (e: Error) => void }[]> | null = null;
   private generation = 0;
   /** Every call id in PostgreSQL or created here since the lease was taken (null while it is being filled). */
@@ -175,6 +176,7 @@ export class AccountStore {
       waited += 500;
       if (this.stopping) throw new Error('stopped while waiting for the real-time lease');
     }
+    this.started = true;
     this.sweeper = setInterval(() => this.forgetClosedCalls(), 1000);
     this.sweeper.unref();
   }
@@ -203,6 +205,7 @@ export class AccountStore {
       this.o.logger.warn({ err: (err as Error).message }, 'could not read the call ids; every new session id is looked up until the lease is taken again');
       this.filter = null;
     }
+    if (this.client !== client) return false; // the connection died meanwhile
     this.owned = true;
     this.o.logger.info('real-time lease taken: this instance owns the accounts');
     return true;
@@ -238,7 +241,9 @@ export class AccountStore {
     const failed = this.queue;
     this.queue = [];
     for (const s of failed) s.reject(new NotOwnerError(`the real-time lease was lost (${err.message}); the write was not made`));
-    if (this.stopping) return;
+    if (!this.writing) this.settle(this.nextSeq - 1);
+    // While starting, start() itself tries again.
+    if (this.stopping || !this.started) return;
     this.o.logger.error({ err: err.message }, 'real-time lease lost: every account state is forgotten; taking it again');
     const again = () => {
       this.retry = null;
@@ -331,6 +336,8 @@ export class AccountStore {
   }
 
   private async load(accountId: string, fallbackCurrency?: string): Promise<AccountState> {
+    // A state forgotten while its writes were queued (a decision that threw) is read back only once they are in.
+    await this.flushed();
     const terms = this.o.termsOf(accountId, fallbackCurrency);
     type Loaded = {
       account: LockedAccountRow;
@@ -420,10 +427,23 @@ export class AccountStore {
     return { seq, committed };
   }
 
-  /** Resolves when everything submitted so far is committed (reads of PostgreSQL see it then). */
+  /**
+   * Resolves when everything submitted so far is committed or has failed (reads of PostgreSQL see it then),
+   * however busy the writer stays with what is submitted after.
+   */
   flushed(): Promise<void> {
-    if (!this.writing && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    const seq = this.nextSeq - 1;
+    if (this.committedSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ seq, resolve }));
+  }
+
+  /** Marks every write up to seq settled (committed or failed) and wakes who waits for them. */
+  private settle(seq: number): void {
+    if (seq > this.committedSeq) this.committedSeq = seq;
+    if (this.waiters.length === 0) return;
+    const still: { seq: number; resolve: () => void }[] = [];
+    for (const w of this.waiters) (w.seq <= this.committedSeq ? w.resolve() : still.push(w));
+    this.waiters = still;
   }
 
   private async writeLoop(): Promise<void> {
@@ -437,8 +457,8 @@ export class AccountStore {
       }
     } finally {
       this.writing = null;
-      const idle = this.idle.splice(0);
-      for (const f of idle) f();
+      // Nothing queued: every write submitted so far was committed or failed.
+      this.settle(this.nextSeq - 1);
     }
   }
 
@@ -451,8 +471,8 @@ export class AccountStore {
     }
     try {
       await this.apply(client, merge(batch.map((s) => s.writes)));
-      this.committedSeq = batch[batch.length - 1]!.seq;
       for (const s of batch) s.resolve();
+      this.settle(batch[batch.length - 1]!.seq);
       return;
     } catch (err) {
       if (this.client !== client) {
@@ -464,6 +484,8 @@ export class AccountStore {
     const failedAccounts = new Set<string>();
     for (const s of batch) {
       if (s.accounts.some((a) => failedAccounts.has(a))) {
+        // Decided on a memory that included the failed write: dropped, and its other accounts are read again too.
+        for (const a of s.accounts) failedAccounts.add(a);
         s.reject(new Error('an earlier write of the account failed; this one was dropped with it'));
         continue;
       }
@@ -476,12 +498,25 @@ export class AccountStore {
         s.reject(err as Error);
       }
     }
+    // Writes queued meanwhile for these accounts were decided on the same memory: dropped with them (and their
+    // other accounts with them, until nothing queued touches a dropped account).
+    if (failedAccounts.size > 0) {
+      for (let dropped = true; dropped; ) {
+        dropped = false;
+        this.queue = this.queue.filter((s) => {
+          if (!s.accounts.some((a) => failedAccounts.has(a))) return true;
+          for (const a of s.accounts) if (!failedAccounts.has(a)) (failedAccounts.add(a), (dropped = true));
+          s.reject(new Error('an earlier write of the account failed; this one was dropped with it'));
+          return false;
+        });
+      }
+    }
     // Memory is ahead of PostgreSQL for these accounts by the dropped writes: forget it, read it again.
     for (const a of failedAccounts) {
       const s = this.states.get(a);
       if (s) this.forget(s);
     }
-    this.committedSeq = batch[batch.length - 1]!.seq;
+    this.settle(batch[batch.length - 1]!.seq);
   }
 
   private async apply(client: pg.Client, writes: Writes): Promise<void> {
