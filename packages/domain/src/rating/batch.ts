@@ -109,6 +109,26 @@ function priceSegment(route: Route, other: Route, source: number, step: number, 
 
 const EMPTY_SLOTS = new Int32Array(0);
 
+interface LineInfo {
+  readonly kind: CLine | null;
+  readonly table: ZoneTable | null;
+  readonly cugs: readonly string[] | undefined;
+  /** Offer basket id -> slot in the line's record (shared per offer). */
+  basketIndex: Map<string, number> | null;
+  /** The state object the line's record started from (periods, allowances, keys); REC_DIRTY when it moved since. */
+  base: RatingState | null;
+}
+
+// Fields of a line's record (BatchRater.rec).
+const REC_HAS_STATE = 0;
+const REC_PERIOD_START = 1;
+const REC_PERIOD_END = 2;
+const REC_OVERAGE = 3;
+const REC_GEN = 4;
+const REC_DIRTY = 5;
+const REC_TOUCHED = 6;
+const REC_BASKETS = 8;
+
 // A block's lookups (see BatchRater.rate), module-level: one block at a time in the process.
 const BLOCK = 64;
 const blockOk = new Int8Array(BLOCK);
@@ -150,30 +170,19 @@ function growI8(a: Int8Array, n: number): Int8Array {
  */
 export class BatchRater {
   readonly compiled: CompiledVersion;
-  private readonly lineKind: (CLine | null)[];
-  private readonly lineTable: (ZoneTable | null)[];
-  private readonly lineOverage: Int8Array;
-  private readonly lineCugs: (readonly string[] | undefined)[];
-  /** Offer basket id -> slot, per line (shared per offer). */
-  private readonly basketIndex: (Map<string, number> | null)[];
+  /** Per line: its compiled kind, zone table, closed user groups and the state object its counters started from. */
+  private readonly info: LineInfo[];
   private readonly maxBaskets: number;
   private readonly discountCount: number;
-
-  // Line state: bucket remaining by line x offer basket; discount counters by line x version discount.
-  private readonly remaining: Float64Array;
-  private readonly usageUnits: Float64Array;
-  private readonly usageSpend: Float64Array;
-  private readonly usageHas: Int8Array;
-  private readonly hasState: Int8Array;
-  private readonly periodStart: Float64Array;
-  private readonly periodEnd: Float64Array;
-  /** The state object the arrays started from (periods, allowances, keys); `dirty` when they moved since. */
-  private readonly base: (RatingState | null)[];
-  private readonly dirty: Int8Array;
-  private readonly baseGen: Int32Array;
+  /**
+   * Per line, one record of W numbers side by side (a CDR reads its line's in one or two cache lines rather than
+   * from a dozen arrays): the REC_* fields, then bucket remaining by offer basket (REC_BASKETS..), then discount
+   * units, spend and presence by version discount (usageAt.., + discountCount, + 2 x discountCount).
+   */
+  private readonly rec: Float64Array;
+  private readonly W: number;
+  private readonly usageAt: number;
   private gen = 0;
-  /** Lines whose state moved since the caller loaded it. */
-  private readonly touched: Int8Array;
 
   // Results of the last `rate` call, by position in it.
   count = 0;
@@ -226,44 +235,37 @@ export class BatchRater {
   ) {
     const c = (this.compiled = compileCatalogueVersion(version));
     const n = lines.length;
-    this.lineKind = new Array(n);
-    this.lineTable = new Array(n);
-    this.lineOverage = new Int8Array(n);
-    this.lineCugs = new Array(n);
-    this.basketIndex = new Array(n);
+    this.info = new Array<LineInfo>(n);
     let maxBaskets = 0;
+    for (let i = 0; i < n; i++) {
+      const line = lines[i]!;
+      const l = c.line(line.offerId, line.partnerId);
+      if (l !== null && l.offer.baskets.length > maxBaskets) maxBaskets = l.offer.baskets.length;
+    }
+    this.maxBaskets = maxBaskets;
+    this.discountCount = c.discountIds.length;
+    this.usageAt = REC_BASKETS + maxBaskets;
+    this.W = this.usageAt + 3 * this.discountCount;
+    this.rec = new Float64Array(n * this.W + REC_BASKETS + 1); // + 1: the block's first read of a line without baskets
     const indexByOffer = new Map<string, Map<string, number>>();
     for (let i = 0; i < n; i++) {
       const line = lines[i]!;
       const l = c.line(line.offerId, line.partnerId);
       const zone = zoneInfo(line.timeZone, isValidZone);
-      this.lineKind[i] = l;
-      this.lineTable[i] = l === null || !zone.valid ? null : (c.bandTable ?? zone.table);
-      this.lineCugs[i] = line.cugs !== undefined && line.cugs.length > 0 ? line.cugs : undefined;
-      if (l === null) {
-        this.basketIndex[i] = null;
-        continue;
-      }
-      this.lineOverage[i] = (line.overage ?? l.offer.overage).enabled ? 1 : 0;
+      const info: LineInfo = {
+        kind: l,
+        table: l === null || !zone.valid ? null : (c.bandTable ?? zone.table),
+        cugs: line.cugs !== undefined && line.cugs.length > 0 ? line.cugs : undefined,
+        basketIndex: null,
+        base: null,
+      };
+      this.info[i] = info;
+      if (l === null) continue;
+      this.rec[(i) * this.W + REC_OVERAGE] = (line.overage ?? l.offer.overage).enabled ? 1 : 0;
       let index = indexByOffer.get(l.offer.id);
       if (!index) indexByOffer.set(l.offer.id, (index = new Map(l.offer.baskets.map((b, k) => [b.id, k]))));
-      this.basketIndex[i] = index;
-      if (l.offer.baskets.length > maxBaskets) maxBaskets = l.offer.baskets.length;
+      info.basketIndex = index;
     }
-    this.maxBaskets = maxBaskets;
-    this.discountCount = c.discountIds.length;
-    this.remaining = new Float64Array(n * maxBaskets + 1); // + 1: the block's first read of a line without baskets
-    this.usageUnits = new Float64Array(n * this.discountCount + 1);
-    this.usageSpend = new Float64Array(n * this.discountCount);
-    this.usageHas = new Int8Array(n * this.discountCount);
-    this.hasState = new Int8Array(n);
-    this.periodStart = new Float64Array(n);
-    this.periodEnd = new Float64Array(n);
-    this.base = new Array<RatingState | null>(n).fill(null);
-    this.dirty = new Int8Array(n);
-    this.baseGen = new Int32Array(n);
-    this.touched = new Int8Array(n);
-
     capacity = Math.max(capacity, 1);
     this.kind = new Int8Array(capacity);
     this.slot = new Int32Array(capacity);
@@ -303,34 +305,34 @@ export class BatchRater {
   /** Sets a line's state (its period's counters, or an earlier period's, or null: opened on first use). */
   load(slot: number, state: RatingState | null | undefined): void {
     this.install(slot, state ?? null);
-    this.touched[slot] = 0;
+    this.rec[(slot) * this.W + REC_TOUCHED] = 0;
   }
 
   private install(slot: number, s: RatingState | null): void {
-    this.base[slot] = s;
-    this.dirty[slot] = 0;
-    this.baseGen[slot] = this.gen;
-    const l = this.lineKind[slot];
+    this.info[slot]!.base = s;
+    this.rec[(slot) * this.W + REC_DIRTY] = 0;
+    this.rec[(slot) * this.W + REC_GEN] = this.gen;
+    const l = this.info[slot]!.kind;
     if (s === null || l === null || l === undefined || s.offerId !== l.offer.id) {
-      this.hasState[slot] = 0;
+      this.rec[(slot) * this.W + REC_HAS_STATE] = 0;
       return;
     }
-    this.hasState[slot] = 1;
-    this.periodStart[slot] = s.periodStartMs;
-    this.periodEnd[slot] = s.periodEndMs;
+    this.rec[(slot) * this.W + REC_HAS_STATE] = 1;
+    this.rec[(slot) * this.W + REC_PERIOD_START] = s.periodStartMs;
+    this.rec[(slot) * this.W + REC_PERIOD_END] = s.periodEndMs;
     const baskets = l.offer.baskets;
-    const at = slot * this.maxBaskets;
+    const at = slot * this.W + REC_BASKETS;
     for (let b = 0; b < baskets.length; b++) {
       const balance = s.buckets[baskets[b]!.id];
-      this.remaining[at + b] = balance === undefined ? 0 : balance.remaining;
+      this.rec[at + b] = balance === undefined ? 0 : balance.remaining;
     }
     const ids = this.compiled.discountIds;
-    const u = slot * this.discountCount;
+    const u = slot * this.W + this.usageAt;
     for (let d = 0; d < ids.length; d++) {
       const usage = s.usage[ids[d]!];
-      this.usageHas[u + d] = usage === undefined ? 0 : 1;
-      this.usageUnits[u + d] = usage === undefined ? 0 : usage.units;
-      this.usageSpend[u + d] = usage === undefined ? 0 : usage.spendMicros;
+      this.rec[u + d + 2 * this.discountCount] = usage === undefined ? 0 : 1;
+      this.rec[u + d] = usage === undefined ? 0 : usage.units;
+      this.rec[u + d + this.discountCount] = usage === undefined ? 0 : usage.spendMicros;
     }
   }
 
@@ -341,31 +343,31 @@ export class BatchRater {
 
   /** A line's state now (the loaded object when no CDR moved it). */
   stateOf(slot: number): RatingState | null {
-    const s = this.base[slot]!;
-    if (this.dirty[slot] === 0) return s;
-    const index = this.basketIndex[slot]!;
-    const at = slot * this.maxBaskets;
+    const s = this.info[slot]!.base!;
+    if (this.rec[(slot) * this.W + REC_DIRTY] === 0) return s;
+    const index = this.info[slot]!.basketIndex!;
+    const at = slot * this.W + REC_BASKETS;
     const buckets: Record<string, BucketBalance> = {};
     for (const key of Object.keys(s.buckets)) {
       const b = index.get(key);
       const before = s.buckets[key]!;
-      buckets[key] = b === undefined || before.remaining === this.remaining[at + b] ? before : { allowance: before.allowance, carried: before.carried, remaining: this.remaining[at + b]! };
+      buckets[key] = b === undefined || before.remaining === this.rec[at + b] ? before : { allowance: before.allowance, carried: before.carried, remaining: this.rec[at + b]! };
     }
     const usage: Record<string, DiscountUsage> = {};
     const ids = this.compiled.discountIds;
-    const u = slot * this.discountCount;
+    const u = slot * this.W + this.usageAt;
     for (const key of Object.keys(s.usage)) {
       const d = ids.indexOf(key);
-      usage[key] = d < 0 ? s.usage[key]! : { units: this.usageUnits[u + d]!, spendMicros: this.usageSpend[u + d]! };
+      usage[key] = d < 0 ? s.usage[key]! : { units: this.rec[u + d]!, spendMicros: this.rec[u + d + this.discountCount]! };
     }
-    for (let d = 0; d < ids.length; d++) if (this.usageHas[u + d] === 1 && !(ids[d]! in usage)) usage[ids[d]!] = { units: this.usageUnits[u + d]!, spendMicros: this.usageSpend[u + d]! };
+    for (let d = 0; d < ids.length; d++) if (this.rec[u + d + 2 * this.discountCount] === 1 && !(ids[d]! in usage)) usage[ids[d]!] = { units: this.rec[u + d]!, spendMicros: this.rec[u + d + this.discountCount]! };
     return { v: 1, offerId: s.offerId, periodKey: s.periodKey, periodEnd: s.periodEnd, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs, buckets, usage };
   }
 
   /** Slots of lines whose state moved since `load` / `loadAll` (their `stateOf` is to be stored). */
   changedSlots(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.lines.length; i++) if (this.touched[i] === 1) out.push(i);
+    for (let i = 0; i < this.lines.length; i++) if (this.rec[(i) * this.W + REC_TOUCHED] === 1) out.push(i);
     return out;
   }
 
@@ -432,6 +434,7 @@ export class BatchRater {
     // CDR rated in order.
     for (let b0 = 0; b0 < n; b0 += BLOCK) {
       const m = n - b0 < BLOCK ? n - b0 : BLOCK;
+      this.touchBlock(cdrs, slots, from + b0, m);
       for (let j = 0; j < m; j++) blockOk[j] = this.prepare(j, cdrs[from + b0 + j]!, slots[from + b0 + j]!) ? 1 : 0;
       this.walkTries(m);
       this.findRoutes(m, slots, from + b0);
@@ -450,6 +453,25 @@ export class BatchRater {
         if (!done) this.rateObject(k, cdr, li);
       }
     }
+  }
+
+  /**
+   * Stage 0: a first read of each CDR's fields and its line's info and record, in a loop short enough for the
+   * CPU to have the block's cache misses in flight at once.
+   */
+  private touchBlock(cdrs: readonly RatingCdr[], slots: ArrayLike<number>, at: number, m: number): void {
+    const rec = this.rec;
+    const info = this.info;
+    const w = this.W;
+    let touch = 0;
+    for (let j = 0; j < m; j++) {
+      const li = slots[at + j]!;
+      const cdr = cdrs[at + j]!;
+      const line = info[li];
+      if (line === undefined || cdr === null || typeof cdr !== 'object') continue;
+      touch += rec[li * w]! + rec[li * w + w - 1]! + (line.table === null ? 0 : 1) + (cdr.startTime as string).length + (cdr.calledNumber as string).length;
+    }
+    touchSink = touch;
   }
 
   /** Stage 1 of a block: the CDR's fields, start, band and the trie walk's first four digits; false: off the common path. */
@@ -474,7 +496,7 @@ export class BatchRater {
     const startMsRaw = parseInstantMs(startTime);
     if (startMsRaw !== startMsRaw) return false;
     const startMs = Math.floor(startMsRaw / 1000) * 1000;
-    const table = this.lineTable[li];
+    const table = this.info[li]!.table;
     if (table === null || table === undefined) return false;
     const c = this.compiled;
     if (!bandSpan(c, table, startMs)) return false;
@@ -538,9 +560,10 @@ export class BatchRater {
         continue;
       }
       const li = slots[at + j]!;
-      const route = c.route(this.lineKind[li]!, c.destOfNode[node]!, blockService[j]!, (blockFlags[j]! & 1) === 1, blockBand[j]!);
+      const route = c.route(this.info[li]!.kind!, c.destOfNode[node]!, blockService[j]!, (blockFlags[j]! & 1) === 1, blockBand[j]!);
       blockRoute[j] = route;
-      touch += route.initial + this.remaining[li * this.maxBaskets]! + this.usageUnits[li * this.discountCount]! + this.periodEnd[li]!;
+      // The fields a CDR reads lie in several cache lines of the route object.
+      touch += route.initial + route.rPrice + route.wPrecision + route.lPrice + route.id + route.stepPrices.length + route.basketSlots.length + (route.discount === null ? 0 : 1);
     }
     touchSink = touch;
   }
@@ -548,12 +571,12 @@ export class BatchRater {
   /** Off the common path: rateCdr on the line's materialised state; its outcome is kept as the result. */
   private rateObject(k: number, cdr: RatingCdr, li: number): void {
     // The state as it is now: earlier CDRs of this call may have moved the arrays.
-    if (this.dirty[li] === 1) {
-      this.base[li] = this.stateOf(li);
-      this.dirty[li] = 0;
+    if (this.rec[(li) * this.W + REC_DIRTY] === 1) {
+      this.info[li]!.base = this.stateOf(li);
+      this.rec[(li) * this.W + REC_DIRTY] = 0;
     }
-    this.baseGen[li] = this.gen;
-    const given = this.base[li]!;
+    this.rec[(li) * this.W + REC_GEN] = this.gen;
+    const given = this.info[li]!.base;
     const out = rateCdrFast(cdr, { version: this.version, line: this.lines[li]!, state: given });
     this.kind[k] = BATCH_OBJECT;
     this.slot[k] = li;
@@ -565,32 +588,32 @@ export class BatchRater {
     this.drawCount[k] = 0;
     if (out.kind === 'rated' && out.state !== given) {
       this.install(li, out.state);
-      this.touched[li] = 1;
+      this.rec[(li) * this.W + REC_TOUCHED] = 1;
     }
   }
 
   /** Makes the line's state object current (once per line and call, when its counters moved since loading). */
   private rebase(li: number): void {
-    if (this.baseGen[li] === this.gen) return;
-    if (this.dirty[li] === 1) {
-      this.base[li] = this.stateOf(li);
-      this.dirty[li] = 0;
+    if (this.rec[(li) * this.W + REC_GEN] === this.gen) return;
+    if (this.rec[(li) * this.W + REC_DIRTY] === 1) {
+      this.info[li]!.base = this.stateOf(li);
+      this.rec[(li) * this.W + REC_DIRTY] = 0;
     }
-    this.baseGen[li] = this.gen;
+    this.rec[(li) * this.W + REC_GEN] = this.gen;
   }
 
   /** Stage 4: rates one prepared CDR; false (nothing written) when it must go through rateCdr. */
   private rateFast(k: number, cdr: RatingCdr, li: number, j: number): boolean {
     // What depends on the line's state: no state, or a period to open (or a CDR before the state's period:
     // rejected), goes to rateCdr.
-    if (this.hasState[li] !== 1) return false;
+    if (this.rec[(li) * this.W + REC_HAS_STATE] !== 1) return false;
     const startMs = blockStart[j]!;
-    if (startMs >= this.periodEnd[li]! || startMs < this.periodStart[li]!) return false;
+    if (startMs >= this.rec[(li) * this.W + REC_PERIOD_END]! || startMs < this.rec[(li) * this.W + REC_PERIOD_START]!) return false;
     const route = blockRoute[j]!;
     if (route.retail === null || route.wholesale === null) return false;
     const c = this.compiled;
-    const table = this.lineTable[li]!;
-    const l = this.lineKind[li]!;
+    const table = this.info[li]!.table!;
+    const l = this.info[li]!.kind!;
     const node = blockBest[j]!;
     const dest = c.destOfNode[node]!;
     const service = blockService[j]!;
@@ -610,7 +633,7 @@ export class BatchRater {
       this.route[k] = route.id;
       this.node[k] = node;
       this.band[k] = startBand;
-      this.period[k] = this.base[li]!;
+      this.period[k] = this.info[li]!.base;
       this.billed[k] = 0;
       this.denied[k] = 0;
       this.retailMinor[k] = 0;
@@ -635,13 +658,13 @@ export class BatchRater {
     }
 
     let cug: ClosedUserGroup | undefined;
-    const lineCugs = this.lineCugs[li];
+    const lineCugs = this.info[li]!.cugs;
     if (!inbound && lineCugs !== undefined) cug = cugFor(c, lineCugs, svc, calling, called);
 
     // Bucket draws in the baskets' order, written to the draw table (committed at the end).
     const basketSlots = cug === undefined ? route.basketSlots : EMPTY_SLOTS;
-    const remaining = this.remaining;
-    const bAt = li * this.maxBaskets;
+    const remaining = this.rec;
+    const bAt = li * this.W + REC_BASKETS;
     const draw0 = this.drawTop;
     if (draw0 + basketSlots.length >= this.drawBasket.length) this.growDraws();
     let drawEndIndex = draw0;
@@ -662,15 +685,15 @@ export class BatchRater {
       drawnTotal += take;
       left -= take;
     }
-    const overageEnabled = this.lineOverage[li] === 1;
+    const overageEnabled = this.rec[(li) * this.W + REC_OVERAGE] === 1;
     const deniedUnits = basketSlots.length > 0 && !overageEnabled ? left : 0;
     const chargedAs = basketSlots.length === 0 ? PAYG : OVERAGE;
 
     const discount: CDiscount | null = cug === undefined ? route.discount : null;
-    const uAt = li * this.discountCount;
+    const uAt = li * this.W + this.usageAt;
     const dSlot = route.discountSlot;
-    const usedUnits = discount === null ? 0 : this.usageUnits[uAt + dSlot]!;
-    const usedSpend = discount === null ? 0 : this.usageSpend[uAt + dSlot]!;
+    const usedUnits = discount === null ? 0 : this.rec[uAt + dSlot]!;
+    const usedSpend = discount === null ? 0 : this.rec[uAt + dSlot + this.discountCount]!;
     const isVoice = service === 0;
     const splitting = c.split && isVoice;
 
@@ -747,7 +770,8 @@ export class BatchRater {
     let wDen = 1;
     for (let s = seg0; s < segEnd; s++) {
       const segUnits = this.segUnits[s]!;
-      const other = routes[this.segRoute[s]!]!;
+      const otherId = this.segRoute[s]!;
+      const other = otherId === route.id ? route : routes[otherId]!;
       priceSegment(route, other, this.segSource[s]!, this.segStep[s]!, cugGroup, isVoice, bundled, false);
       const aNum = mul(segUnits, pUNum);
       const aDen = mul(pSize, pUDen);
@@ -814,20 +838,20 @@ export class BatchRater {
     // New counters: every in-scope discount moves (not for CUG or inbound events). Checked before any write.
     const inScope = cug === undefined ? route.inScopeSlots : EMPTY_SLOTS;
     const spent = inScope.length > 0 ? mul(retailRounded, rScale) : 0;
-    for (let i = 0; i < inScope.length; i++) add(this.usageSpend[uAt + inScope[i]!]!, spent);
+    for (let i = 0; i < inScope.length; i++) add(this.rec[uAt + inScope[i]! + this.discountCount]!, spent);
 
     // Commit: nothing above wrote the line's state.
     const consumed = billed - deniedUnits;
     for (let i = 0; i < inScope.length; i++) {
       const d = uAt + inScope[i]!;
-      this.usageUnits[d] = this.usageUnits[d]! + consumed;
-      this.usageSpend[d] = this.usageSpend[d]! + spent;
-      this.usageHas[d] = 1;
+      this.rec[d] = this.rec[d]! + consumed;
+      this.rec[d + this.discountCount] = this.rec[d + this.discountCount]! + spent;
+      this.rec[d + 2 * this.discountCount] = 1;
     }
     for (let i = draw0; i < drawEndIndex; i++) remaining[bAt + this.drawBasket[i]!] = this.drawLeft[i]!;
     if (inScope.length > 0 || drawEndIndex > draw0) {
-      this.dirty[li] = 1;
-      this.touched[li] = 1;
+      this.rec[(li) * this.W + REC_DIRTY] = 1;
+      this.rec[(li) * this.W + REC_TOUCHED] = 1;
     }
     this.segTop = segEnd;
     this.drawTop = drawEndIndex;
@@ -853,7 +877,7 @@ export class BatchRater {
     this.segCount[k] = segEnd - seg0;
     this.drawFirst[k] = draw0;
     this.drawCount[k] = drawEndIndex - draw0;
-    this.period[k] = this.base[li]!;
+    this.period[k] = this.info[li]!.base;
     return true;
   }
 
@@ -906,13 +930,13 @@ export class BatchRater {
     const c = this.compiled;
     const route = c.routeList[this.route[i]!]!;
     const node = this.node[i]!;
-    return freeEvent(c, this.lineKind[this.slot[i]!]!, state, c.destIds[c.destinationOf(node)]!, c.prefixOf(node), c.bandIds[this.band[i]!]!, route);
+    return freeEvent(c, this.info[this.slot[i]!]!.kind!, state, c.destIds[c.destinationOf(node)]!, c.prefixOf(node), c.bandIds[this.band[i]!]!, route);
   }
 
   private materialiseRated(i: number, state: RatingState): RatingOutcome {
     const c = this.compiled;
     const li = this.slot[i]!;
-    const l = this.lineKind[li]!;
+    const l = this.info[li]!.kind!;
     const route = c.routeList[this.route[i]!]!;
     const node = this.node[i]!;
     const billed = this.billed[i]!;
