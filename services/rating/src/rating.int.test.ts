@@ -64,8 +64,8 @@ afterAll(async () => {
   await drop?.();
 });
 
-const put = (body: string, token?: string) =>
-  fetch(`${url}/v1/catalogue`, { method: 'PUT', headers: { 'content-type': 'application/yaml', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+const put = (body: string, token?: string, headers: Record<string, string> = {}) =>
+  fetch(`${url}/v1/catalogue`, { method: 'PUT', headers: { 'content-type': 'application/yaml', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body });
 
 describe('rating service', () => {
   it('applies a catalogue only with the ops token, refuses a broken one with exact paths, and publishes it', async () => {
@@ -77,6 +77,22 @@ describe('rating service', () => {
     expect(applied.status).toBe(201);
     const events = await read<{ catalogueId: string; revision: number }>('catalogue.events', (m) => m.length >= 1);
     expect(events[0]).toMatchObject({ catalogueId: 'demo-voip-it', revision: 1 });
+  });
+
+  it('applies over a named revision only (If-Match), so a read-modify-write cannot undo a change made in between', async () => {
+    const read1 = await fetch(`${url}/v1/catalogue`);
+    const etag = read1.headers.get('etag')!;
+    expect(etag).toBe(`"${((await read1.json()) as { revision: number }).revision}"`);
+    const first = await put(catalogueYaml, TOKEN, { 'if-match': etag });
+    expect(first.status).toBe(201);
+    const { revision } = (await first.json()) as { revision: number };
+    // A second writer that read the same revision is refused, told the revision now in force.
+    const stale = await put(catalogueYaml, TOKEN, { 'if-match': etag });
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toMatchObject({ error: 'catalogue_changed', revision });
+    expect(stale.headers.get('etag')).toBe(`"${revision}"`);
+    expect((await put(catalogueYaml, TOKEN, { 'if-match': 'yesterday' })).status).toBe(400);
+    expect((await fetch(`${url}/v1/catalogue`)).headers.get('etag')).toBe(`"${revision}"`);
   });
 
   it('carries a bucket from CDR to CDR and splits the call that exhausts it', async () => {

@@ -88,16 +88,22 @@ async function publishLocked(deps: Deps, rating: Upstream, changeId: number): Pr
   );
   const row = rows[0]!;
   if (row.status !== 'pending') return (await deps.pool.query<{ r: number }>('select catalogue_revision as r from provisioning.retail_price_changes where change_id = $1', [changeId])).rows[0]!.r;
-  const base = await ratingCatalogue(rating);
-  let revision = base.revision;
-  if (!base.catalogue.versions.some((v) => v.version === row.rates.versionId)) {
+  let revision: number;
+  // Read, change, apply over the revision read (If-Match): if billing ops or another instance applied a
+  // catalogue in between, rating answers 412 and the change is derived again from the newer one.
+  for (let attempt = 1; ; attempt++) {
+    const base = await ratingCatalogue(rating);
+    revision = base.revision;
+    if (base.catalogue.versions.some((v) => v.version === row.rates.versionId)) break;
     // An effective instant that has passed while pending takes effect now instead (never in the past).
     const from = row.effective_from.getTime() < deps.now().getTime() ? deps.now() : row.effective_from;
     if (!catalogueVersionAt(base.catalogue, from.toISOString())) throw new ApiError(422, 'no_catalogue_version', `no catalogue version is in force at ${from.toISOString()}`);
     const next = catalogueWithPartnerRates(base.catalogue, row.partner_id, row.rates.edits, from, row.rates.versionId);
-    const applied = await rating.call<{ revision: number; error?: string }>('PUT', '/v1/catalogue', next);
-    if (applied.status !== 201) throw new ApiError(applied.status >= 500 ? 503 : 502, 'rating_refused', `rating refused the catalogue with the partner's prices: ${applied.status} ${applied.body?.error ?? ''}`.trim());
+    const applied = await rating.call<{ revision: number; error?: string }>('PUT', '/v1/catalogue', next, { 'if-match': `"${base.revision}"` });
+    if (applied.status === 412 && attempt < 5) continue;
+    if (applied.status !== 201) throw new ApiError(applied.status >= 500 || applied.status === 412 ? 503 : 502, 'rating_refused', `rating refused the catalogue with the partner's prices: ${applied.status} ${applied.body?.error ?? ''}`.trim());
     revision = applied.body.revision;
+    break;
   }
   await deps.pool.query(`update provisioning.retail_price_changes set status = 'published', catalogue_revision = $2, published_at = now() where change_id = $1`, [changeId, revision]);
   return revision;

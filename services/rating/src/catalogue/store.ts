@@ -10,6 +10,17 @@ export function readCatalogueText(text: string): Catalogue {
 }
 
 /** The catalogue in force, kept in memory and in PostgreSQL; applying a new document replaces it. */
+/** A compare-and-set apply found another revision in force than the one the change was made on. */
+export class CatalogueChangedError extends Error {
+  readonly code = 'catalogue_changed';
+  constructor(
+    readonly latest: number | null,
+    readonly expected: number | null,
+  ) {
+    super(`the catalogue in force is revision ${latest ?? 'none'}, not ${expected ?? 'none'}: read it again and apply the change to it`);
+  }
+}
+
 export class CatalogueStore {
   private current: { revision: number; catalogue: Catalogue } | null = null;
 
@@ -36,10 +47,16 @@ export class CatalogueStore {
    * Validates and stores a catalogue, and queues it for catalogue.events in the same transaction so the
    * services that price from it follow; throws CatalogueValidationError naming every problem.
    */
-  async apply(input: unknown, appliedBy: string): Promise<{ revision: number; catalogue: Catalogue }> {
+  async apply(input: unknown, appliedBy: string, opts: { ifRevision?: number | null } = {}): Promise<{ revision: number; catalogue: Catalogue }> {
     const catalogue = parseCatalogue(input);
     const catalogueId = catalogue.catalogue ?? 'catalogue';
     const revision = await inTransaction(this.pool, async (client) => {
+      // Applies are serialised, so a compare-and-set sees the latest revision of any instance.
+      await client.query(`select pg_advisory_xact_lock(hashtext('rating:catalogue'))`);
+      if (opts.ifRevision !== undefined) {
+        const latest = (await client.query<{ r: number | null }>('select max(revision) as r from rating.catalogue_documents')).rows[0]!.r;
+        if (latest !== opts.ifRevision) throw new CatalogueChangedError(latest, opts.ifRevision);
+      }
       const { rows } = await client.query<{ revision: number; applied_at: string }>(
         `insert into rating.catalogue_documents (catalogue_id, document, applied_by) values ($1, $2, $3) returning revision, applied_at::text`,
         [catalogueId, JSON.stringify(input), appliedBy],
