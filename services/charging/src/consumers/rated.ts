@@ -67,7 +67,12 @@ export async function chargeRatedCdrs(store: AccountStore, messages: CdrRatedV1[
     if (!hasWrites(writes)) return { posted, skipped: messages.length - posted };
     const { seq, committed } = store.submit(writes, accountIds);
     const now = Date.now();
-    for (const row of changed.values()) states.get(row.accountId)?.put(row, seq, now);
+    // Held by the state of the account the CDR names (the one it was decided on), so a later revision finds it
+    // in memory even before this commit lands.
+    for (const m of messages) {
+      const row = changed.get(m.ratedId);
+      if (row) states.get(m.accountId)!.put(row, seq, now);
+    }
     await committed;
     return { posted, skipped: messages.length - posted };
   }
