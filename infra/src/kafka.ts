@@ -22,6 +22,7 @@ import {
   run,
   runDir,
   seconds,
+  serverLifecycle,
   signal,
   sleep,
   spawnWatchdog,
@@ -531,8 +532,6 @@ export async function stopKafkaInstance(dir: string, opts: { hard?: boolean; tim
 
 function makeHandle(dir: string, log: Logger, timeoutMs: number, extra: { ephemeral?: boolean; watchdog?: number }): KafkaHandle {
   const inst = readInstance(dir);
-  let watchdog = extra.watchdog;
-  let stopped = false;
   return {
     brokers: [`127.0.0.1:${inst.port}`],
     external: false,
@@ -540,24 +539,7 @@ function makeHandle(dir: string, log: Logger, timeoutMs: number, extra: { epheme
     port: inst.port,
     controllerPort: inst.controllerPort,
     isRunning: () => kafkaPid(dir) !== null,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      dismissWatchdog(watchdog);
-      watchdog = undefined;
-      const t0 = Date.now();
-      await stopKafkaInstance(dir);
-      if (extra.ephemeral) rmSync(dir, { recursive: true, force: true });
-      log(`kafka stopped (${seconds(t0)})`);
-    },
-    async restart(opts = {}) {
-      if (stopped) throw new InfraError('kafka: restart() after stop()');
-      const t0 = Date.now();
-      log(`kafka: ${opts.hard ? 'killing (SIGKILL)' : 'stopping'} broker for restart`);
-      await stopKafkaInstance(dir, opts);
-      await launch(dir, log, timeoutMs, 10_000);
-      log(`kafka restarted in ${seconds(t0)}`);
-    },
+    ...serverLifecycle({ name: 'kafka', what: 'broker', dir, log, ephemeral: extra.ephemeral, watchdog: extra.watchdog, stopInstance: (opts) => stopKafkaInstance(dir, opts), launch: () => launch(dir, log, timeoutMs, 10_000) }),
   };
 }
 

@@ -25,6 +25,7 @@ import {
   run,
   runDir,
   seconds,
+  serverLifecycle,
   signal,
   sleep,
   spawnWatchdog,
@@ -356,32 +357,13 @@ export async function stopPostgresInstance(dir: string, opts: { hard?: boolean; 
 
 function makeHandle(dir: string, log: Logger, timeoutMs: number, extra: { ephemeral?: boolean; watchdog?: number }): PostgresHandle {
   const inst = readInstance(dir);
-  let watchdog = extra.watchdog;
-  let stopped = false;
   return {
     url: postgresUrl(inst),
     external: false,
     dir,
     port: inst.port,
     isRunning: () => postgresPid(dir) !== null,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      dismissWatchdog(watchdog);
-      watchdog = undefined;
-      const t0 = Date.now();
-      await stopPostgresInstance(dir);
-      if (extra.ephemeral) rmSync(dir, { recursive: true, force: true });
-      log(`postgres stopped (${seconds(t0)})`);
-    },
-    async restart(opts = {}) {
-      if (stopped) throw new InfraError('postgres: restart() after stop()');
-      const t0 = Date.now();
-      log(`postgres: ${opts.hard ? 'killing (SIGKILL)' : 'stopping'} server for restart`);
-      await stopPostgresInstance(dir, opts);
-      await launch(dir, log, timeoutMs, 10_000);
-      log(`postgres restarted in ${seconds(t0)}`);
-    },
+    ...serverLifecycle({ name: 'postgres', what: 'server', dir, log, ephemeral: extra.ephemeral, watchdog: extra.watchdog, stopInstance: (opts) => stopPostgresInstance(dir, opts), launch: () => launch(dir, log, timeoutMs, 10_000) }),
   };
 }
 

@@ -1,7 +1,7 @@
 // Small helpers shared by the Kafka and Postgres launchers: paths, logging,
 // ports, processes. Node built-ins only.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -293,4 +293,42 @@ export function spawnWatchdog(opts: {
 
 export function dismissWatchdog(pid: number | undefined): void {
   if (pid && processCommand(pid)?.includes('rcp-infra-watchdog')) signal(pid, 'SIGKILL');
+}
+
+/**
+ * stop() and restart() of a server this process started (Kafka's broker, PostgreSQL's postmaster): the
+ * watchdog dismissed and an ephemeral dir removed on stop; restart stops (SIGKILL when `hard`) and launches.
+ */
+export function serverLifecycle(o: {
+  name: 'kafka' | 'postgres';
+  what: string;
+  dir: string;
+  log: Logger;
+  ephemeral?: boolean;
+  watchdog?: number;
+  stopInstance: (opts?: { hard?: boolean }) => Promise<void>;
+  launch: () => Promise<unknown>;
+}): { stop(): Promise<void>; restart(opts?: { hard?: boolean }): Promise<void> } {
+  let watchdog = o.watchdog;
+  let stopped = false;
+  return {
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      dismissWatchdog(watchdog);
+      watchdog = undefined;
+      const t0 = Date.now();
+      await o.stopInstance();
+      if (o.ephemeral) rmSync(o.dir, { recursive: true, force: true });
+      o.log(`${o.name} stopped (${seconds(t0)})`);
+    },
+    async restart(opts = {}) {
+      if (stopped) throw new InfraError(`${o.name}: restart() after stop()`);
+      const t0 = Date.now();
+      o.log(`${o.name}: ${opts.hard ? 'killing (SIGKILL)' : 'stopping'} ${o.what} for restart`);
+      await o.stopInstance(opts);
+      await o.launch();
+      o.log(`${o.name} restarted in ${seconds(t0)}`);
+    },
+  };
 }

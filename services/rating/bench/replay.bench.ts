@@ -65,19 +65,23 @@ try {
     await pool.query(
       `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, billed_units, denied_units, retail_amount, wholesale_amount, message, cdr)
        select r, 0, 'rated', a, l, p, s, b, d, ra, wa, m, c
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::int[], $8::numeric[], $9::numeric[], $10::json[], $11::json[]) as t(r, a, l, p, s, b, d, ra, wa, m, c)`,
+       from json_to_recordset($1::json) as t(r text, a text, l text, p text, s timestamptz, b int, d int, ra numeric, wa numeric, m json, c json)`,
       [
-        pending.map((x) => `${x.cdr.source}/${x.cdr.recordId}`),
-        pending.map((x) => x.cdr.accountId),
-        pending.map((x) => x.cdr.lineId),
-        pending.map((x) => x.periodKey),
-        pending.map((x) => x.cdr.startTime),
-        pending.map((x) => x.message.billedUnits),
-        pending.map((x) => x.message.deniedUnits),
-        pending.map((x) => x.message.retail.amount),
-        pending.map((x) => x.message.wholesale.amount),
-        pending.map((x) => JSON.stringify(x.message)),
-        pending.map((x) => JSON.stringify(x.cdr)),
+        JSON.stringify(
+          pending.map((x) => ({
+            r: `${x.cdr.source}/${x.cdr.recordId}`,
+            a: x.cdr.accountId,
+            l: x.cdr.lineId,
+            p: x.periodKey,
+            s: x.cdr.startTime,
+            b: x.message.billedUnits,
+            d: x.message.deniedUnits,
+            ra: x.message.retail.amount,
+            wa: x.message.wholesale.amount,
+            m: x.message,
+            c: x.cdr,
+          })),
+        ),
       ],
     );
     pending = [];
