@@ -9,13 +9,13 @@ import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { kafkaPid, postgresPid, startInfra } from '@rcp/infra';
+import { kafkaPid, postgresPid, processCpuSeconds, startInfra, treeCpuSeconds } from '@rcp/infra';
 import { createScratchDatabase } from '@rcp/db';
 import { createKafka } from '@rcp/kafka';
 import { createLogger } from '@rcp/runtime';
 import { httpJson, publishAccounts } from '../src/client.js';
 import { Launcher } from '../src/launch/launcher.js';
-import { processCpuSeconds, treeCpuSeconds } from './cpu.js';
+
 import { E2E_SWITCH, OPS_TOKEN, prepaidAccount, SIMPLE_CATALOGUE } from '../src/testing/e2e-platform.js';
 
 const { values } = parseArgs({
