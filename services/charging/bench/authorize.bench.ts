@@ -190,10 +190,23 @@ try {
   const backends = async () => (await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
   const pgBefore = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   const chargingBefore = cpuSeconds(child.pid!);
+  // The rest of the machine's work for these requests: the Kafka broker (balance events) and autocannon (here).
+  const brokerPid = (() => {
+    try {
+      return infra.kafka.dir ? Number(readFileSync(`${infra.kafka.dir}/kafka.pid`, 'utf8').trim()) || null : null;
+    } catch {
+      return null;
+    }
+  })();
+  const brokerBefore = brokerPid === null ? null : cpuSeconds(brokerPid);
+  const benchBefore = process.cpuUsage();
   const load = loadavg()[0]!;
   const metricsBefore = await decisionBuckets(url);
   const result: Result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, headers, requests: pairs() });
   const chargingCpu = chargingBefore === null ? null : (cpuSeconds(child.pid!) ?? 0) - chargingBefore;
+  const brokerCpu = brokerBefore === null || brokerPid === null ? null : (cpuSeconds(brokerPid) ?? 0) - brokerBefore;
+  const benchUsage = process.cpuUsage(benchBefore);
+  const benchCpu = (benchUsage.user + benchUsage.system) / 1e6;
   const metricsAfter = await decisionBuckets(url);
   let pgCpu = 0;
   for (const pid of await backends()) pgCpu += (cpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
@@ -213,7 +226,8 @@ try {
   );
   const perRequest = (cpu: number) => ((cpu * 1000) / Math.max(1, result.requests.total)).toFixed(3);
   say(
-    `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms, its PostgreSQL backends ${perRequest(pgCpu)} ms; ` +
+    `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms, its PostgreSQL backends ${perRequest(pgCpu)} ms, ` +
+      `the Kafka broker ${brokerCpu === null ? 'n/a' : perRequest(brokerCpu)} ms, autocannon ${perRequest(benchCpu)} ms; ` +
       `machine load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores when the measurement began`,
   );
   // The time a request spends inside charging's handler (body parsed -> answer ready), from its own histogram:
@@ -234,6 +248,8 @@ try {
       p99_ms: result.latency.p99,
       charging_cpu_ms_per_request: chargingCpu === null ? null : Number(perRequest(chargingCpu)),
       postgres_cpu_ms_per_request: Number(perRequest(pgCpu)),
+      kafka_cpu_ms_per_request: brokerCpu === null ? null : Number(perRequest(brokerCpu)),
+      autocannon_cpu_ms_per_request: Number(perRequest(benchCpu)),
       inside_authorize_p99_ms: auth.p99,
       inside_terminate_p99_ms: term.p99,
       load_average: Number(load.toFixed(1)),
