@@ -14,7 +14,7 @@
 // bucket draws, segment cuts, pricing and rounding). Anything off the common path (an invalid CDR, a number
 // to normalise, a period to open, a rejection, an inbound event without a rate, a value beyond safe integers)
 // goes through rateCdr itself with the line's state materialised, and its outcome object is kept as is.
-import type { CatalogueVersion, ClosedUserGroup } from '../catalogue/schema.js';
+import { SERVICES, type CatalogueVersion, type ClosedUserGroup } from '../catalogue/schema.js';
 import { isE164Digits } from '../numbers/normalise.js';
 import { parseInstantMs } from '../time/instant.js';
 import type { ZoneTable } from '../time/zone.js';
@@ -37,6 +37,12 @@ export const BATCH_RATED = 0;
 export const BATCH_OBJECT = 1;
 /** An unanswered event that costs nothing (the rate says unanswered calls are free). */
 export const BATCH_FREE = 2;
+/** Rejected for its destination or rates (`cug` holds the REJECT_* code; the message is written when materialised). */
+export const BATCH_REJECTED = 3;
+
+const REJECT_UNKNOWN_DESTINATION = 0;
+const REJECT_NO_RATE = 1;
+const REJECT_NO_WHOLESALE = 2;
 
 const DENIED_REASON = 'allowance_exhausted' as const;
 
@@ -227,6 +233,9 @@ export class BatchRater {
   drawLeft: Float64Array;
 
   private materialised: RatingOutcome[] | null = null;
+  /** The last call's CDRs (the message of an unknown destination quotes the number). */
+  private lastCdrs: readonly RatingCdr[] = [];
+  private lastFrom = 0;
 
   constructor(
     readonly version: CatalogueVersion,
@@ -421,6 +430,12 @@ export class BatchRater {
    * columns (replacing the previous call's); line states move in place.
    */
   rate(cdrs: readonly RatingCdr[], slots: ArrayLike<number>, from = 0, to = cdrs.length): void {
+    if (!(from >= 0 && from <= to && to <= cdrs.length)) throw new RangeError(`rate: from ${from} to ${to} is not a range of the ${cdrs.length} CDRs`);
+    const lineCount = this.lines.length;
+    for (let k = from; k < to; k++) {
+      const li = slots[k]!;
+      if (!(li >= 0 && li < lineCount && (li | 0) === li)) throw new RangeError(`rate: the line slot of CDR ${k} is ${li}, not one of 0..${lineCount - 1}`);
+    }
     const n = to - from;
     this.ensureCapacity(n);
     this.gen++;
@@ -428,6 +443,8 @@ export class BatchRater {
     this.segTop = 0;
     this.drawTop = 0;
     this.materialised = null;
+    this.lastCdrs = cdrs;
+    this.lastFrom = from;
     // In blocks: first what does not depend on the lines' states (fields, time, band, trie, route) for the whole
     // block, with the trie walks of its CDRs taken one step at a time side by side, so their memory reads (the
     // trie, the routes, the line's counters) are in flight together rather than one after the other; then each
@@ -555,10 +572,7 @@ export class BatchRater {
     for (let j = 0; j < m; j++) {
       if (blockOk[j] !== 1) continue;
       const node = blockBest[j]!;
-      if (node === 0) {
-        blockOk[j] = 0;
-        continue;
-      }
+      if (node === 0) continue; // no destination: rejected (outbound) or free (inbound) in stage 4
       const li = slots[at + j]!;
       const route = c.route(this.info[li]!.kind!, c.destOfNode[node]!, blockService[j]!, (blockFlags[j]! & 1) === 1, blockBand[j]!);
       blockRoute[j] = route;
@@ -602,6 +616,22 @@ export class BatchRater {
     this.rec[(li) * this.W + REC_GEN] = this.gen;
   }
 
+  /** A rejection held as a code (the message is written when materialised); the line's state does not move. */
+  private rejectColumnar(k: number, li: number, j: number, code: number): boolean {
+    this.kind[k] = BATCH_REJECTED;
+    this.slot[k] = li;
+    this.cug[k] = code;
+    this.node[k] = blockBest[j]!;
+    this.band[k] = blockBand[j]!;
+    this.service[k] = blockService[j]!;
+    this.segFirst[k] = this.segTop;
+    this.segCount[k] = 0;
+    this.drawFirst[k] = this.drawTop;
+    this.drawCount[k] = 0;
+    this.period[k] = null;
+    return true;
+  }
+
   /** Stage 4: rates one prepared CDR; false (nothing written) when it must go through rateCdr. */
   private rateFast(k: number, cdr: RatingCdr, li: number, j: number): boolean {
     // What depends on the line's state: no state, or a period to open (or a CDR before the state's period:
@@ -609,8 +639,13 @@ export class BatchRater {
     if (this.rec[(li) * this.W + REC_HAS_STATE] !== 1) return false;
     const startMs = blockStart[j]!;
     if (startMs >= this.rec[(li) * this.W + REC_PERIOD_END]! || startMs < this.rec[(li) * this.W + REC_PERIOD_START]!) return false;
+    // The rejections that do not depend on the state (the state's period is open: no state_period_mismatch).
+    // Inbound events without a destination or rate are free: rateCdr (rare).
+    const inboundEvent = (blockFlags[j]! & 1) === 1;
+    if (blockBest[j] === 0) return inboundEvent ? false : this.rejectColumnar(k, li, j, REJECT_UNKNOWN_DESTINATION);
     const route = blockRoute[j]!;
-    if (route.retail === null || route.wholesale === null) return false;
+    if (route.retail === null) return inboundEvent ? false : this.rejectColumnar(k, li, j, REJECT_NO_RATE);
+    if (route.wholesale === null) return this.rejectColumnar(k, li, j, REJECT_NO_WHOLESALE);
     const c = this.compiled;
     const table = this.info[li]!.table!;
     const l = this.info[li]!.kind!;
@@ -883,7 +918,8 @@ export class BatchRater {
 
   /** Whether the CDR at position i was rated (not rejected). */
   isRated(i: number): boolean {
-    return this.kind[i] !== BATCH_OBJECT || this.objects[i]!.kind === 'rated';
+    const kind = this.kind[i]!;
+    return kind === BATCH_RATED || kind === BATCH_FREE || (kind === BATCH_OBJECT && this.objects[i]!.kind === 'rated');
   }
 
   /** The outcome of the CDR at position i, exactly as rateCdr returns it. */
@@ -913,6 +949,10 @@ export class BatchRater {
         }
         continue;
       }
+      if (kind === BATCH_REJECTED) {
+        out[i] = this.materialiseRejected(i);
+        continue;
+      }
       const p = this.period[i]!;
       if (runningBase[li] !== p) {
         running[li] = p;
@@ -924,6 +964,22 @@ export class BatchRater {
     }
     this.materialised = out;
     return out;
+  }
+
+  private materialiseRejected(i: number): RatingOutcome {
+    const c = this.compiled;
+    const l = this.info[this.slot[i]!]!.kind!;
+    const code = this.cug[i]!;
+    if (code === REJECT_UNKNOWN_DESTINATION) {
+      return { kind: 'rejected', code: 'unknown_destination', message: `no destination matches ${this.lastCdrs[this.lastFrom + i]!.calledNumber}` };
+    }
+    const node = this.node[i]!;
+    const destination = c.destIds[c.destOfNode[node]!]!;
+    const service = SERVICES[this.service[i]!]!;
+    const band = c.bandIds[this.band[i]!]!;
+    return code === REJECT_NO_RATE
+      ? { kind: 'rejected', code: 'no_rate_for_service', message: `no ${service} rate for destination ${destination} (band ${band}) in price list ${l.retail}` }
+      : { kind: 'rejected', code: 'no_wholesale_rate', message: `no ${service} rate for destination ${destination} (band ${band}) in wholesale list ${l.wholesale}` };
   }
 
   private materialiseFree(i: number, state: RatingState): RatingOutcome {
@@ -1070,3 +1126,34 @@ export class BatchRater {
   }
 }
 
+
+/** What rateBatch returns: each CDR's outcome (as rateCdr's) and each line's state after the batch. */
+export interface BatchResult {
+  readonly outcomes: RatingOutcome[];
+  /** By line slot: the state after the batch (the given object when no CDR moved it). */
+  readonly states: (RatingState | null)[];
+  /** Slots of the lines whose state moved (the states to store). */
+  readonly changed: number[];
+}
+
+/**
+ * Rates an ordered list of CDRs of a set of lines against one catalogue version (for instance one partition's
+ * batch, split where the version in force changes): lines[lineOf[k]] is the line of cdrs[k], states[slot] its
+ * starting state (its period's, an earlier period's, or null). The same outcomes and states as calling rateCdr
+ * CDR by CDR and carrying each line's state forward.
+ */
+export function rateBatch(
+  version: CatalogueVersion,
+  lines: readonly LineProfile[],
+  states: readonly (RatingState | null | undefined)[],
+  cdrs: readonly RatingCdr[],
+  lineOf: ArrayLike<number>,
+): BatchResult {
+  if (lineOf.length !== cdrs.length) throw new RangeError(`lineOf has ${lineOf.length} entries for ${cdrs.length} CDRs`);
+  const batch = new BatchRater(version, lines, cdrs.length);
+  batch.loadAll(states);
+  batch.rate(cdrs, lineOf);
+  const outcomes = batch.outcomes();
+  const finalStates = lines.map((_, slot) => batch.stateOf(slot));
+  return { outcomes, states: finalStates, changed: batch.changedSlots() };
+}

@@ -2,7 +2,7 @@
 // that exercise every rule (bands split or not, odd roundings and percentages, buckets, CUGs, steps).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BATCH_OBJECT, BatchRater, compileCatalogueVersion, fastEngineFallbacks, openPeriod, parseCatalogue, rateCdr, rateCdrReference, type CatalogueVersion, type LineProfile, type RatingCdr, type RatingState } from '../index.js';
+import { BATCH_OBJECT, BatchRater, compileCatalogueVersion, rateBatch, fastEngineFallbacks, openPeriod, parseCatalogue, rateCdr, rateCdrReference, type CatalogueVersion, type LineProfile, type RatingCdr, type RatingState } from '../index.js';
 import { buildBenchCatalogue, rng } from '../../bench/catalogue.js';
 import { buildWorkload } from '../../bench/workload.js';
 import { ruleCatalogueInput, sampleVersion } from '../../test/fixtures.js';
@@ -263,6 +263,14 @@ describe('batch rater = decimal reference', { timeout: 120_000 }, () => {
               }
             }
             lines.forEach((_, slot) => expect(batch.stateOf(slot)).toEqual(refStates[slot]));
+            // The one-call form: outcomes, final states, and the lines to store (the others keep their object).
+            const whole = rateBatch(version, lines, initial, cdrs, slots);
+            expect(whole.outcomes).toEqual(expected);
+            expect(whole.states).toEqual(refStates);
+            lines.forEach((_, slot) => {
+              if (!whole.changed.includes(slot)) expect(whole.states[slot]).toBe(initial[slot]);
+              else expect(items.some((x, i) => x.slot === slot && expected[i]!.kind === 'rated')).toBe(true);
+            });
           },
         ),
         { numRuns: 100, seed: version.version === 'odd' ? 11 : 5 },
