@@ -1,5 +1,3 @@
-import type pg from 'pg';
-
 /** One ledger entry as written. Amounts are decimal strings. */
 export type LedgerRow = { account_id: string; cause: string; cause_ref: string; amount: string; balance_after: string; currency: string; note: string | null };
 export type BalanceRow = { account_id: string; balance: string; mode: string; blocked: boolean; recharge_period: string | null; recharge_count: number };
@@ -35,10 +33,4 @@ export type Writes = { ledger?: LedgerRow[]; balances?: BalanceRow[]; events?: u
 
 export function hasWrites(w: Writes): boolean {
   return Boolean(w.ledger?.length || w.balances?.length || w.events?.length || w.calls?.length || w.allowances?.length);
-}
-
-/** Applies the writes in the caller's transaction (one round trip). */
-export async function applyWrites(client: pg.PoolClient, writes: Writes): Promise<void> {
-  if (!hasWrites(writes)) return;
-  await client.query({ name: 'charging.apply_writes', text: 'select charging.apply_writes($1::json)', values: [JSON.stringify(writes)] });
 }

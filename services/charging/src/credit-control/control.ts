@@ -1,8 +1,8 @@
 // The real-time credit-control use cases a switch calls, in the spirit of Diameter Gy: authorize (reserve at
 // call start), update (report used units, ask for more), terminate (commit the used units, release the rest)
-// and a one-shot event (SMS, fax: priced, checked and committed at once). Each runs in one transaction that
-// first locks the account's balance row, so simultaneous requests on one account queue and never grant more
-// than the credit allows.
+// and a one-shot event (SMS, fax: priced, checked and committed at once). Each is decided in the memory of the
+// account's owner (credit-control/store.ts) in one synchronous step, so simultaneous requests on one account
+// never grant more than the credit allows; its writes follow in the owner's next group commit.
 import { cdrKey, type Service } from '@rcp/contracts';
 import {
   autoRechargeFor,

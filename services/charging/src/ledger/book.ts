@@ -1,7 +1,6 @@
-import type pg from 'pg';
 import type { BalanceEventV1 } from '@rcp/contracts';
 import { postToBalance, type CreditPolicy, type CreditState, type RechargeCount } from '@rcp/domain';
-import { applyWrites, type Writes } from '../writes.js';
+import type { Writes } from '../writes.js';
 
 /** Why money moved. Every ledger entry names one. */
 export type LedgerCause = 'rated_cdr' | 'top_up' | 'auto_recharge' | 'adjustment' | 'reservation_commit';
@@ -46,9 +45,9 @@ export type LockedAccountRow = {
 type Entry = { posting: Posting; balanceAfter: string };
 
 /**
- * One transaction's hold on a set of accounts: their rows are locked (in id order, so two books never
- * deadlock), postings move their balances in memory under the credit rules of @rcp/domain, and `flush`
- * writes the ledger entries, the balances and the balance events (outbox) in one statement.
+ * One decision's postings on accounts held in memory by their owner (credit-control/store.ts): postings move
+ * the balances at once under the credit rules of @rcp/domain, and `writes` gives the ledger entries, the
+ * balances and the balance events (outbox) for the owner's next group commit.
  */
 export class LedgerBook {
   private readonly entries: Entry[] = [];
@@ -57,76 +56,26 @@ export class LedgerBook {
   private readonly now = new Date();
 
   private constructor(
-    /** The transaction's connection; null for a book whose writes the caller applies. */
-    private readonly client: pg.PoolClient | null,
     private readonly accounts: Map<string, LockedAccount>,
     private readonly termsOf: (accountId: string) => AccountTerms,
   ) {}
-
-  /** Locks the accounts' rows for the transaction, opening a balance in its policy's mode for an account's first use. */
-  static async lock(client: pg.PoolClient, accountIds: string[], termsOf: (accountId: string) => AccountTerms): Promise<LedgerBook> {
-    const ids = [...new Set(accountIds)].sort();
-    const read = () =>
-      client.query<LockedAccountRow>({
-        name: 'charging.lock_accounts',
-        text: `select account_id, currency, balance::text as balance, mode, blocked, recharge_period, recharge_count from charging.accounts where account_id = any($1) order by account_id for update`,
-        values: [ids],
-      });
-    let { rows } = await read();
-    if (rows.length < ids.length) {
-      const known = new Set(rows.map((r) => r.account_id));
-      const missing = ids.filter((id) => !known.has(id));
-      await client.query(
-        `insert into charging.accounts (account_id, currency, mode) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
-        [missing, missing.map((a) => termsOf(a).currency), missing.map((a) => termsOf(a).policy.mode)],
-      );
-      ({ rows } = await read());
-    }
-    return LedgerBook.fromLocked(client, rows, termsOf);
-  }
-
-  /** A book over rows the caller has already locked in this transaction. */
-  static fromLocked(client: pg.PoolClient | null, rows: LockedAccountRow[], termsOf: (accountId: string) => AccountTerms): LedgerBook {
-    const accounts = new Map<string, LockedAccount>(
-      rows.map((r) => [
-        r.account_id,
-        {
-          accountId: r.account_id,
-          currency: r.currency,
-          state: { balance: String(r.balance), mode: r.mode, blocked: r.blocked },
-          recharges: r.recharge_period === null ? null : { period: r.recharge_period, count: r.recharge_count },
-        },
-      ]),
-    );
-    return new LedgerBook(client, accounts, termsOf);
-  }
 
   /**
    * A book over accounts held in memory by their owner (see credit-control/store.ts): postings move the given
    * objects' balances at once; the caller queues the writes.
    */
   static over(accounts: Map<string, LockedAccount>, termsOf: (accountId: string) => AccountTerms): LedgerBook {
-    return new LedgerBook(null, accounts, termsOf);
+    return new LedgerBook(accounts, termsOf);
   }
 
   account(accountId: string): LockedAccount {
     const a = this.accounts.get(accountId);
-    if (!a) throw new Error(`account ${accountId} is not locked in this transaction`);
+    if (!a) throw new Error(`account ${accountId} is not in this book`);
     return a;
   }
 
   get hasChanges(): boolean {
     return this.entries.length > 0;
-  }
-
-  /** The (cause, cause_ref) pairs among these already in the ledger: top-ups and adjustments are idempotent by key. */
-  async alreadyPosted(postings: Pick<Posting, 'cause' | 'causeRef'>[]): Promise<Set<string>> {
-    if (postings.length === 0) return new Set();
-    const { rows } = await this.connection().query<{ cause: string; cause_ref: string }>(
-      `select l.cause, l.cause_ref from charging.ledger l join unnest($1::text[], $2::text[]) as t(cause, cause_ref) on l.cause = t.cause and l.cause_ref = t.cause_ref`,
-      [postings.map((p) => p.cause), postings.map((p) => p.causeRef)],
-    );
-    return new Set(rows.map((r) => postingKey(r.cause, r.cause_ref)));
   }
 
   /**
@@ -168,16 +117,6 @@ export class LedgerBook {
     const balance = this.post({ accountId, currency: a.currency, cause: 'auto_recharge', causeRef, amount });
     a.recharges = { period, count: (a.recharges?.period === period ? a.recharges.count : 0) + 1 };
     return balance;
-  }
-
-  /** Writes the entries, balances and events: one statement, in the caller's transaction. */
-  async flush(): Promise<void> {
-    await applyWrites(this.connection(), this.writes());
-  }
-
-  private connection(): pg.PoolClient {
-    if (!this.client) throw new Error('this book has no connection: its caller applies its writes');
-    return this.client;
   }
 
   /** The entries, balances and events to write (with the transaction's other writes); empties the book. */
