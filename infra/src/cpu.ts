@@ -1,4 +1,4 @@
-// CPU time of process trees from /proc (Linux): where a benchmark's time goes, per component.
+// CPU time of processes and process trees from /proc (Linux): where a benchmark's time goes, per component.
 import { readdirSync, readFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 

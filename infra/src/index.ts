@@ -38,6 +38,7 @@ export {
   type PostgresOptions,
 } from './postgres.js';
 export { InfraError, cacheDir, runDir, findFreePort, type Logger } from './util.js';
+export { processCpuSeconds, treeCpuSeconds } from './cpu.js';
 
 export interface InfraOptions {
   kafka?: KafkaOptions;
