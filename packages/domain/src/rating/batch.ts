@@ -233,6 +233,8 @@ export class BatchRater {
   drawLeft: Float64Array;
 
   private materialised: RatingOutcome[] | null = null;
+  private readonly running: (RatingState | null)[];
+  private readonly runningBase: (RatingState | null | undefined)[];
   /** The last call's CDRs (the message of an unknown destination quotes the number). */
   private lastCdrs: readonly RatingCdr[] = [];
   private lastFrom = 0;
@@ -245,6 +247,8 @@ export class BatchRater {
     const c = (this.compiled = compileCatalogueVersion(version));
     const n = lines.length;
     this.info = new Array<LineInfo>(n);
+    this.running = new Array<RatingState | null>(n).fill(null);
+    this.runningBase = new Array<RatingState | null | undefined>(n).fill(undefined);
     let maxBaskets = 0;
     for (let i = 0; i < n; i++) {
       const line = lines[i]!;
@@ -935,8 +939,10 @@ export class BatchRater {
   outcomes(): RatingOutcome[] {
     if (this.materialised !== null) return this.materialised;
     const out = new Array<RatingOutcome>(this.count);
-    const running = new Array<RatingState | null>(this.lines.length);
-    const runningBase = new Array<RatingState | null | undefined>(this.lines.length);
+    // Each line's state as the CDRs so far left it (kept between calls: a call's lines are reset first).
+    const running = this.running;
+    const runningBase = this.runningBase;
+    for (let i = 0; i < this.count; i++) runningBase[this.slot[i]!] = undefined;
     for (let i = 0; i < this.count; i++) {
       const li = this.slot[i]!;
       const kind = this.kind[i]!;
