@@ -4,12 +4,13 @@
 // Seeding (rating the CDRs once and storing them) is not timed. Reports the replay with the catalogue
 // unchanged (every delta zero, nothing written) and a dry run after a tariff fix (every CDR differs).
 // Last line: {"bench":"rating.replay","cdrs":...,"seconds":...,"cdrs_per_s":...}
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { AccountUpserted, CdrRatedV1, CdrRawV1 } from '@rcp/contracts';
 import { createPool, createScratchDatabase, migrateService } from '@rcp/db';
 import { parseCatalogue } from '@rcp/domain';
-import { startPostgres } from '@rcp/infra';
+import { postgresPid, startPostgres, treeCpuSeconds } from '@rcp/infra';
 import { LineStates, rateSequence } from '../src/rating/rate-sequence.js';
 import { replayPeriod } from '../src/replay/replay.js';
 
@@ -109,19 +110,27 @@ try {
   say(`[bench] seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
   const run = async (label: string, cat: typeof catalogue, dryRun: boolean) => {
+    // PostgreSQL's CPU (the postmaster's process tree; only when this bench started it).
+    const pgCpu = () => (pg?.dir ? (treeCpuSeconds({ pg: postgresPid(pg.dir) }).pg ?? null) : null);
+    const pgBefore = pgCpu();
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     const report = await replayPeriod(pool, { catalogue: cat, account: (id) => byId.get(id) }, { periodKey: '2026-10-01', dryRun });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const used = process.cpuUsage(cpu);
-    say(`[bench] ${label}: ${report.cdrs} CDRs, ${report.changed} changed, ${seconds.toFixed(1)} s (${Math.round(report.cdrs / seconds)}/s; node CPU ${((used.user + used.system) / 1e6).toFixed(1)} s)`);
-    return { seconds, report };
+    const pgAfter = pgCpu();
+    const nodeCpu = (used.user + used.system) / 1e6;
+    const postgresCpu = pgBefore !== null && pgAfter !== null ? pgAfter - pgBefore : null;
+    say(
+      `[bench] ${label}: ${report.cdrs} CDRs, ${report.changed} changed, ${seconds.toFixed(1)} s (${Math.round(report.cdrs / seconds)}/s; CPU: node ${nodeCpu.toFixed(1)} s, PostgreSQL ${postgresCpu?.toFixed(1) ?? '?'} s; load average ${loadavg()[0]!.toFixed(1)})`,
+    );
+    return { seconds, report, nodeCpu, postgresCpu };
   };
   const unchanged = await run('replay, catalogue unchanged', catalogue, false);
   if (unchanged.report.changed !== 0) throw new Error('an unchanged catalogue changed amounts');
   const fixedRun = await run('dry run after a tariff fix', fixed, true);
   process.stdout.write(
-    `${JSON.stringify({ bench: 'rating.replay', cdrs: unchanged.report.cdrs, accounts: ACCOUNTS, seconds: Number(unchanged.seconds.toFixed(2)), cdrs_per_s: Math.round(unchanged.report.cdrs / unchanged.seconds), dry_run_after_fix_seconds: Number(fixedRun.seconds.toFixed(2)), changed_in_dry_run: fixedRun.report.changed })}\n`,
+    `${JSON.stringify({ bench: 'rating.replay', cdrs: unchanged.report.cdrs, accounts: ACCOUNTS, seconds: Number(unchanged.seconds.toFixed(2)), cdrs_per_s: Math.round(unchanged.report.cdrs / unchanged.seconds), dry_run_after_fix_seconds: Number(fixedRun.seconds.toFixed(2)), changed_in_dry_run: fixedRun.report.changed, node_cpu_s: Number(unchanged.nodeCpu.toFixed(1)), postgres_cpu_s: unchanged.postgresCpu === null ? null : Number(unchanged.postgresCpu.toFixed(1)), load_average: Number(loadavg()[0]!.toFixed(1)) })}\n`,
   );
 } finally {
   await pool.end();
