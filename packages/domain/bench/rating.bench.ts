@@ -80,6 +80,21 @@ function passMaterialised(): void {
   }
 }
 
+// The charges only (BatchRater.charges: what a consumer publishes, no state object per CDR), in calls of
+// MATERIALISE_BATCH CDRs; the lines' states are stored from stateOf at the end of a batch.
+function passCharges(): void {
+  batch.loadAll(initialStates);
+  for (let from = 0; from < CDR_COUNT; from += MATERIALISE_BATCH) {
+    const to = Math.min(CDR_COUNT, from + MATERIALISE_BATCH);
+    batch.rate(cdrs, lineOf, from, to);
+    const outs = batch.charges();
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i]!;
+      if (o.kind === 'rated') checksum += o.charge.billedUnits;
+    }
+  }
+}
+
 interface Measured {
   cdrs: number;
   elapsedMs: number;
@@ -134,6 +149,7 @@ rated = 0;
 rejected = 0;
 // The same batch path with every outcome materialised as the RatingOutcome objects rateCdr returns.
 const withObjects = ENGINE === 'batch' ? await measure(passMaterialised, MATERIALISED_SECONDS, false) : main;
+const withCharges = ENGINE === 'batch' ? await measure(passCharges, MATERIALISED_SECONDS, false) : main;
 const total = main.cdrs;
 const passes = total / CDR_COUNT + 1;
 
@@ -147,6 +163,9 @@ if (ENGINE === 'batch') {
   console.log(
     `with outcomes materialised (BatchRater.rate + outcomes, ${MATERIALISE_BATCH} CDRs per call): ${withObjects.cdrs} CDRs, ${perCpu(withObjects)} CDRs per CPU second (${usPer(withObjects)} us/CDR); GC ${withObjects.gc.minor} scavenges ${withObjects.gc.minorMs.toFixed(0)} ms, ${withObjects.gc.major} mark-compacts ${withObjects.gc.majorMs.toFixed(0)} ms`,
   );
+  console.log(
+    `with charges materialised (BatchRater.rate + charges, ${MATERIALISE_BATCH} CDRs per call): ${withCharges.cdrs} CDRs, ${perCpu(withCharges)} CDRs per CPU second (${usPer(withCharges)} us/CDR); GC ${withCharges.gc.minor} scavenges ${withCharges.gc.minorMs.toFixed(0)} ms, ${withCharges.gc.major} mark-compacts ${withCharges.gc.majorMs.toFixed(0)} ms`,
+  );
 }
 console.log(
   JSON.stringify({
@@ -157,6 +176,8 @@ console.log(
     us_per_cdr: usPer(main),
     cdrs_per_s_materialised: perCpu(withObjects),
     us_per_cdr_materialised: usPer(withObjects),
+    cdrs_per_s_charges: perCpu(withCharges),
+    us_per_cdr_charges: usPer(withCharges),
     materialise_batch: ENGINE === 'batch' ? MATERIALISE_BATCH : null,
     prefixes: bench.prefixCount,
     lines: LINE_COUNT,

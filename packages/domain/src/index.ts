@@ -9,7 +9,7 @@ export { openPeriod, periodAt, cycleContaining, anchorDayIn, proratedAllowance, 
 export { rateCdr } from './rating/rateCdr.js';
 export { rateCdrReference } from './rating/reference.js';
 export { compileCatalogueVersion, fastEngineFallbacks } from './rating/engine.js';
-export { BatchRater, rateBatch, BATCH_RATED, BATCH_OBJECT, BATCH_FREE, BATCH_REJECTED, type BatchResult } from './rating/batch.js';
+export { BatchRater, rateBatch, BATCH_RATED, BATCH_OBJECT, BATCH_FREE, BATCH_REJECTED, type BatchResult, type BatchCharge } from './rating/batch.js';
 export { parseInstantMs } from './time/instant.js';
 export * from './charging/index.js';
 export * from './invoicing/index.js';

@@ -21,7 +21,7 @@ import type { ZoneTable } from '../time/zone.js';
 import { OutOfRange, OUT_OF_RANGE, POW10, add, gcd, mul, preciseText, roundDiv } from './exact.js';
 import { amountText, cugConnectMicros, cugFor, cugPriceMicros, freeEvent, isValidZone, NO_CONNECT, NO_DRAWS, NO_PARTS, NO_STEPS, rateCdrFast, serviceIndex } from './engine.js';
 import { appliedStep, bandSpan, compileCatalogueVersion, span, stepAt, zoneInfo, type CDiscount, type CLine, type CompiledVersion, type ConnectFeeText, type Route } from './plan.js';
-import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, PartSource, RatingCdr, RatingOutcome, RatingPart, RatingState } from './types.js';
+import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, PartSource, RatedCharge, RatingCdr, RatingOutcome, RatingPart, RatingState, RejectionCode } from './types.js';
 
 // Part sources (as in ./engine.ts).
 const BUCKET = 0;
@@ -972,6 +972,36 @@ export class BatchRater {
     return out;
   }
 
+  /**
+   * The charges of the last `rate` call in order, without the state after each CDR (what a consumer publishes:
+   * the charge with its explanation and the period; the lines' states to store come from `stateOf`). Cheaper
+   * than `outcomes()`: no state object per CDR.
+   */
+  charges(): BatchCharge[] {
+    const out = new Array<BatchCharge>(this.count);
+    for (let i = 0; i < this.count; i++) {
+      const kind = this.kind[i]!;
+      let o: RatingOutcome;
+      let period: RatingState;
+      if (kind === BATCH_OBJECT) {
+        o = this.objects[i]!;
+        if (o.kind === 'rejected') {
+          out[i] = o;
+          continue;
+        }
+        period = o.state;
+      } else if (kind === BATCH_REJECTED) {
+        out[i] = this.materialiseRejected(i) as BatchCharge;
+        continue;
+      } else {
+        period = this.period[i]!;
+        o = kind === BATCH_FREE ? this.materialiseFree(i, period) : this.materialiseRated(i, period, false);
+      }
+      out[i] = { kind: 'rated', charge: (o as { charge: RatedCharge }).charge, periodKey: period.periodKey, periodEnd: period.periodEnd };
+    }
+    return out;
+  }
+
   private materialiseRejected(i: number): RatingOutcome {
     const c = this.compiled;
     const l = this.info[this.slot[i]!]!.kind!;
@@ -995,7 +1025,7 @@ export class BatchRater {
     return freeEvent(c, this.info[this.slot[i]!]!.kind!, state, c.destIds[c.destinationOf(node)]!, c.prefixOf(node), c.bandIds[this.band[i]!]!, route);
   }
 
-  private materialiseRated(i: number, state: RatingState): RatingOutcome {
+  private materialiseRated(i: number, state: RatingState, withState = true): RatingOutcome {
     const c = this.compiled;
     const li = this.slot[i]!;
     const l = this.info[li]!.kind!;
@@ -1075,19 +1105,21 @@ export class BatchRater {
     let buckets = state.buckets;
     if (dN > 0) {
       const draws: BucketDraw[] = new Array<BucketDraw>(dN);
-      const next: Record<string, BucketBalance> = { ...buckets };
+      const next: Record<string, BucketBalance> | null = withState ? { ...buckets } : null;
       for (let d = d0; d < d0 + dN; d++) {
         const b = l.offer.baskets[this.drawBasket[d]!]!.id;
-        const before = next[b]!;
         draws[d - d0] = { basket: b, units: this.drawUnits[d]!, remainingAfter: this.drawLeft[d]! };
-        next[b] = { allowance: before.allowance, carried: before.carried, remaining: this.drawLeft[d]! };
+        if (next !== null) {
+          const before = next[b]!;
+          next[b] = { allowance: before.allowance, carried: before.carried, remaining: this.drawLeft[d]! };
+        }
       }
       bucketDraws = draws;
-      buckets = next;
+      if (next !== null) buckets = next;
     }
     let usage = state.usage;
     const inScope = route.inScope;
-    if (cug === null && inScope.length > 0) {
+    if (withState && cug === null && inScope.length > 0) {
       const next: Record<string, DiscountUsage> = { ...usage };
       const consumed = billed - deniedUnits;
       const spent = mul(this.retailMinor[i]!, POW10[6 - route.rPrecision]!);
@@ -1132,6 +1164,11 @@ export class BatchRater {
   }
 }
 
+
+/** A CDR's charge as a consumer publishes it (BatchRater.charges): a RatingOutcome without the state after it. */
+export type BatchCharge =
+  | { readonly kind: 'rated'; readonly charge: RatedCharge; readonly periodKey: string; readonly periodEnd: string }
+  | { readonly kind: 'rejected'; readonly code: RejectionCode; readonly message: string };
 
 /** What rateBatch returns: each CDR's outcome (as rateCdr's) and each line's state after the batch. */
 export interface BatchResult {

@@ -256,6 +256,10 @@ describe('batch rater = decimal reference', { timeout: 120_000 }, () => {
             const cut = splitAt % (items.length + 1);
             for (const [from, to] of [[0, cut], [cut, items.length]] as const) {
               batch.rate(cdrs, slots, from, to);
+              // The charges alone (no state per CDR): the outcome's charge and period, or the rejection.
+              expect(batch.charges()).toEqual(
+                expected.slice(from, to).map((o) => (o.kind === 'rated' ? { kind: 'rated', charge: o.charge, periodKey: o.state.periodKey, periodEnd: o.state.periodEnd } : o)),
+              );
               for (let i = 0; i < to - from; i++) {
                 expect(batch.outcomeAt(i)).toEqual(expected[from + i]);
                 if (batch.kind[i] !== BATCH_OBJECT) columnar++;
@@ -292,11 +296,13 @@ describe('batch rater = decimal reference', { timeout: 120_000 }, () => {
     batch.loadAll(initialStates);
     batch.rate(cdrs, lineOf);
     const states = initialStates.slice();
+    const charges = batch.charges();
     let columnar = 0;
     for (let i = 0; i < cdrs.length; i++) {
       const li = lineOf[i]!;
       const single = rateCdr(cdrs[i]!, { version, line: lines[li]!, state: states[li] });
       expect(batch.outcomeAt(i)).toEqual(single);
+      expect(charges[i]).toEqual(single.kind === 'rated' ? { kind: 'rated', charge: single.charge, periodKey: single.state.periodKey, periodEnd: single.state.periodEnd } : single);
       if (batch.kind[i] !== BATCH_OBJECT) columnar++;
       // The first CDRs also against the decimal reference (slow on 60k prefixes; rateCdr = reference is
       // proven on this catalogue above).
