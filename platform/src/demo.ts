@@ -28,7 +28,7 @@ export async function runDemoPeriod(opts: { kafka: Kafka; prefix: string; urls: 
     await eventually(`ingestion to know ${a.accountId}`, async () => ((await httpJson('GET', `${urls.ingestion}/v1/accounts/${a.accountId}`, undefined, switchHeaders)).status === 200 ? true : undefined));
     if (a.topUp) {
       await eventually(`top-up of ${a.accountId}`, async () => {
-        const r = await httpJson('POST', `${urls.charging}/v1/accounts/${a.accountId}/top-ups`, { amount: a.topUp, idempotencyKey: `demo-initial-${a.accountId}` });
+        const r = await httpJson('POST', `${urls.charging}/v1/accounts/${a.accountId}/top-ups`, { amount: a.topUp, idempotencyKey: `demo-initial-${a.accountId}` }, { authorization: `Bearer ${opts.opsToken}` });
         return r.status === 201 || r.status === 200 ? true : undefined;
       });
     }

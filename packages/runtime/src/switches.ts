@@ -57,6 +57,15 @@ export class SwitchKeys {
   }
 }
 
+/**
+ * Whether a request's `Authorization: Bearer <token>` carries the ops token (constant-time). False when no
+ * token is configured: an ops operation is never open by default.
+ */
+export function hasOpsBearer(req: FastifyRequest, opsToken: string | undefined): boolean {
+  const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
+  return Boolean(opsToken && token && SwitchKeys.same(token, opsToken));
+}
+
 function sha256(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }

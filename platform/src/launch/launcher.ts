@@ -86,10 +86,14 @@ export class Launcher {
   }
 
   /**
-   * Provisioning posts top-ups to charging, reads invoices and usage from invoicing and applies partner
-   * retail prices through rating's catalogue API (with rating's ops token): their URLs when they run.
+   * Provisioning posts top-ups to charging (with charging's ops token), reads invoices and usage from
+   * invoicing and applies partner retail prices through rating's catalogue API (with rating's ops token):
+   * their URLs when they run.
    */
   private linkedEnv(name: ServiceName): Record<string, string> {
+    // One ops token for the platform (rating's): charging takes it for top-ups and adjustments.
+    const platformOpsToken = this.opts.serviceEnv.rating?.RCP_OPS_TOKEN;
+    if (name === 'charging') return platformOpsToken ? { RCP_OPS_TOKEN: platformOpsToken } : {};
     if (name !== 'provisioning') return {};
     const env: Record<string, string> = {};
     const urls = { charging: 'RCP_CHARGING_URL', invoicing: 'RCP_INVOICING_URL', rating: 'RCP_RATING_URL' } as const;
@@ -97,8 +101,9 @@ export class Launcher {
       const running = this.running.get(service);
       if (running) env[variable] = running.url;
     }
-    const opsToken = this.opts.serviceEnv.rating?.RCP_OPS_TOKEN;
-    if (opsToken) env.RCP_RATING_OPS_SECRET = opsToken;
+    if (platformOpsToken) env.RCP_RATING_OPS_SECRET = platformOpsToken;
+    const chargingOpsToken = this.opts.serviceEnv.charging?.RCP_OPS_TOKEN ?? platformOpsToken;
+    if (chargingOpsToken) env.RCP_CHARGING_OPS_SECRET = chargingOpsToken;
     return env;
   }
 

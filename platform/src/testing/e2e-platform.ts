@@ -77,7 +77,7 @@ export class E2ePlatform {
 
   async topUp(accountId: string, amount: string, key: string): Promise<void> {
     await eventually(`top-up of ${accountId}`, async () => {
-      const r = await httpJson('POST', `${this.url('charging')}/v1/accounts/${accountId}/top-ups`, { amount, idempotencyKey: key });
+      const r = await httpJson('POST', `${this.url('charging')}/v1/accounts/${accountId}/top-ups`, { amount, idempotencyKey: key }, { authorization: `Bearer ${OPS_TOKEN}` });
       return r.status === 201 || r.status === 200 ? true : undefined;
     });
   }

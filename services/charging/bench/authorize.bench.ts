@@ -23,6 +23,7 @@ const RATE = Number(process.env.RCP_BENCH_RATE ?? 5000);
 const SECONDS = Number(process.env.RCP_BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.RCP_BENCH_CONNECTIONS ?? 64);
 const ACCOUNTS = Number(process.env.RCP_BENCH_ACCOUNTS ?? 500);
+const OPS_TOKEN = 'bench-ops-token-0123456789';
 const SWITCH = { id: 'bench-switch', apiKey: 'bench-switch-key-0123456789abcdef', country: '39', timeZone: 'Europe/Rome' };
 const say = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
@@ -139,7 +140,7 @@ try {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, [...(process.env.RCP_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RCP_BENCH_CPU_PROFILE_DIR}`] : []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
-    env: { ...process.env, KAFKA_BROKERS: brokers.join(','), DATABASE_URL: scratch.url, RCP_TOPIC_PREFIX: prefix, RCP_SWITCHES: JSON.stringify([SWITCH]), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, KAFKA_BROKERS: brokers.join(','), DATABASE_URL: scratch.url, RCP_TOPIC_PREFIX: prefix, RCP_SWITCHES: JSON.stringify([SWITCH]), RCP_OPS_TOKEN: OPS_TOKEN, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let ok = false; !ok; ) {
@@ -151,7 +152,7 @@ try {
   for (let i = 0; i < accounts.length; i += 25) {
     await Promise.all(
       accounts.slice(i, i + 25).map(async (a) => {
-        const res = await fetch(`${url}/v1/accounts/${a.accountId}/top-ups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: '100000.00', idempotencyKey: `bench-${a.accountId}` }) });
+        const res = await fetch(`${url}/v1/accounts/${a.accountId}/top-ups`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OPS_TOKEN}` }, body: JSON.stringify({ amount: '100000.00', idempotencyKey: `bench-${a.accountId}` }) });
         if (res.status !== 201 && res.status !== 200) throw new Error(`top-up of ${a.accountId}: ${res.status} ${await res.text()}`);
       }),
     );

@@ -10,6 +10,11 @@ export const chargingConfigShape = {
    * with 401 (a platform that only rates CDRs after the fact needs none).
    */
   RCP_SWITCHES: switchesSetting({ required: false }),
+  /**
+   * Bearer token for the operations that move money by hand: top-ups and adjustments (billing ops, and
+   * provisioning on a customer's behalf). Unset: they answer 401.
+   */
+  RCP_OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Most seconds a call is granted at once; the switch asks for more with an update. */
   RCP_MAX_GRANT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /** A reservation stays valid for its granted seconds plus this, for the switch to report; then it is released. */

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createPool } from '@rcp/db';
 import type pg from 'pg';
-import { account, amountOf, eventually, expectLedgerInvariants, prepare, rated, SWITCH } from '../test/harness.js';
+import { account, amountOf, eventually, expectLedgerInvariants, OPS_TOKEN, prepare, rated, SWITCH } from '../test/harness.js';
 
 const CRASH = account('CR-1', '390611140001', { channels: 50 });
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -46,7 +46,7 @@ async function kill(): Promise<void> {
 }
 
 const http = async (method: string, path: string, body?: unknown, key: string | null = SWITCH.apiKey) => {
-  const res = await fetch(`${url()}${path}`, { method, headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${url()}${path}`, { method, headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : { authorization: `Bearer ${OPS_TOKEN}` }) }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 const count = async (cause: string) => Number((await db.query(`select count(*) from charging.ledger where account_id = $1 and cause = $2`, [CRASH.accountId, cause])).rows[0].count);
@@ -54,7 +54,7 @@ const count = async (cause: string) => Number((await db.query(`select count(*) f
 beforeAll(async () => {
   prep = await prepare('crash', [CRASH]);
   port = await freePort();
-  env = { KAFKA_BROKERS: process.env.KAFKA_BROKERS!, DATABASE_URL: prep.dbUrl, RCP_TOPIC_PREFIX: prep.prefix, RCP_SWITCHES: JSON.stringify([SWITCH]), LOG_LEVEL: 'error', HOST: '127.0.0.1' };
+  env = { KAFKA_BROKERS: process.env.KAFKA_BROKERS!, DATABASE_URL: prep.dbUrl, RCP_TOPIC_PREFIX: prep.prefix, RCP_SWITCHES: JSON.stringify([SWITCH]), RCP_OPS_TOKEN: OPS_TOKEN, LOG_LEVEL: 'error', HOST: '127.0.0.1' };
   db = createPool(prep.dbUrl, { max: 2 });
   await startCharging();
 });

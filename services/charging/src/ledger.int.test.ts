@@ -63,6 +63,19 @@ describe('top-ups and adjustments', () => {
     expect(events[0]).toMatchObject({ amount: '10.00', ledgerEntryId: 'top_up:pay-1', currency: 'EUR' });
   });
 
+  it('moves money by hand only with the ops bearer token: a switch key or a wrong token gets 401 and posts nothing', async () => {
+    const before = (await ledger(TOPUP.accountId)).length;
+    const withSwitchKey = await h.http('POST', `/v1/accounts/${TOPUP.accountId}/top-ups`, { amount: '50.00', idempotencyKey: 'no-ops-1' });
+    expect(withSwitchKey).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
+    const wrong = await fetch(`${h.url}/v1/accounts/${TOPUP.accountId}/adjustments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-ops-token-at-all' },
+      body: JSON.stringify({ amount: '50.00', reason: 'gift', idempotencyKey: 'no-ops-2' }),
+    });
+    expect(wrong.status).toBe(401);
+    expect((await ledger(TOPUP.accountId)).length).toBe(before);
+  });
+
   it('refuses bad amounts and unknown accounts with clear codes', async () => {
     const bad = await post(TOPUP.accountId, 'top-ups', { amount: '-1', idempotencyKey: 'x' });
     expect(bad.status).toBe(400);

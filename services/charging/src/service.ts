@@ -173,7 +173,9 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     afterCommit: async () => {
       await drain();
     },
+    opsToken: config.RCP_OPS_TOKEN,
   });
+  if (!config.RCP_OPS_TOKEN) ctx.logger.warn('RCP_OPS_TOKEN is not set: top-ups and adjustments answer 401');
   return {
     ctx,
     accounts,

@@ -14,6 +14,8 @@ import { loadChargingConfig } from '../src/config.js';
 import { createChargingService, type ChargingService } from '../src/service.js';
 
 export const SWITCH = { id: 'pbx-rome', apiKey: 'pbx-rome-key-0123456789abcdef', country: '39', timeZone: 'Europe/Rome' };
+/** Billing ops' bearer token: calls made without a switch key (top-ups, adjustments, reads) carry it. */
+export const OPS_TOKEN = 'charging-ops-token-0123456789';
 
 /** Italy 0.10/min at 60/60, Italian mobiles 0.12/min at 30/6 (with a 10-minute flat basket), SMS 0.05. */
 export const CATALOGUE = {
@@ -175,6 +177,7 @@ export async function startHarness(label: string, accounts: AccountUpserted[], e
     LOG_LEVEL: 'error',
     RCP_TOPIC_PREFIX: prep.prefix,
     RCP_SWITCHES: JSON.stringify([SWITCH]),
+    RCP_OPS_TOKEN: OPS_TOKEN,
     RCP_EXPIRY_SWEEP_MS: '200',
     ...env,
   });
@@ -195,7 +198,7 @@ export async function startHarness(label: string, accounts: AccountUpserted[], e
     http: async (method, path, body, apiKey = SWITCH.apiKey) => {
       const res = await fetch(`${url}${path}`, {
         method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(apiKey ? { 'x-api-key': apiKey } : {}) },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(apiKey ? { 'x-api-key': apiKey } : apiKey === null ? { authorization: `Bearer ${OPS_TOKEN}` } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();

@@ -17,8 +17,9 @@ export const provisioningConfigShape = {
    * but nobody can sign in until a credential exists in the database.
    */
   RCP_BOOTSTRAP_BACKOFFICE: z.string().regex(HASHED_CREDENTIAL, 'must be <keyId>:scrypt$N$r$p$salt$hash as printed by the credential tool').optional(),
-  /** Charging's HTTP API: top-ups are posted there (it owns the ledger). */
+  /** Charging's HTTP API and its ops bearer token: top-ups are posted there (it owns the ledger). */
   RCP_CHARGING_URL: optionalUrl,
+  RCP_CHARGING_OPS_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Invoicing's HTTP API: invoices and usage reports are read there, scoped here. */
   RCP_INVOICING_URL: optionalUrl,
   /** Rating's HTTP API and its ops bearer token (named SECRET so a bad value is never echoed): partner retail prices are applied there as catalogue versions. */

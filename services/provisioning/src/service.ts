@@ -66,7 +66,9 @@ export async function createProvisioningService(config: ProvisioningConfig, opts
     pool: ctx.pool,
     catalogue: new CatalogueView(catalogueTable, ctx.logger),
     upstream: {
-      charging: config.RCP_CHARGING_URL ? new Upstream('charging', config.RCP_CHARGING_URL) : null,
+      charging: config.RCP_CHARGING_URL
+        ? new Upstream('charging', config.RCP_CHARGING_URL, config.RCP_CHARGING_OPS_SECRET ? { authorization: `Bearer ${config.RCP_CHARGING_OPS_SECRET}` } : {})
+        : null,
       invoicing: config.RCP_INVOICING_URL ? new Upstream('invoicing', config.RCP_INVOICING_URL) : null,
       rating:
         config.RCP_RATING_URL && config.RCP_RATING_OPS_SECRET

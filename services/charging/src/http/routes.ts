@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
 import { DecimalString } from '@rcp/contracts';
 import { availableCredit, dec } from '@rcp/domain';
-import { docSchema } from '@rcp/runtime';
+import { docSchema, hasOpsBearer } from '@rcp/runtime';
 import { NotOwnerError } from '../credit-control/store.js';
 import type { AccountTerms, LedgerCause, Posting, PostingResult } from '../ledger/posting.js';
 
@@ -47,8 +47,15 @@ export function registerChargingRoutes(
     /** Resolves once every decision made so far is in PostgreSQL (what the reads below see). */
     flushed: () => Promise<void>;
     afterCommit: () => Promise<void>;
+    /** Top-ups and adjustments need it as a bearer token; without one configured they are refused. */
+    opsToken: string | undefined;
   },
 ): void {
+  const refusedUnlessOps = (req: FastifyRequest, reply: FastifyReply): FastifyReply | null => {
+    if (hasOpsBearer(req, deps.opsToken)) return null;
+    const message = deps.opsToken ? 'top-ups and adjustments need the ops bearer token' : 'top-ups and adjustments need the ops bearer token, and this instance has none configured (RCP_OPS_TOKEN)';
+    return reply.code(401).send({ error: 'unauthorized', message });
+  };
   app.get(
     '/v1/accounts/:accountId/balance',
     { schema: { tags: ['balance'], summary: "An account's balance, credit mode, reservations and ledger total", response: { 200: docSchema(BalanceView), 404: docSchema(ErrorAnswer) } } },
@@ -107,6 +114,8 @@ export function registerChargingRoutes(
       },
     },
     async (req, reply) => {
+      const refused = refusedUnlessOps(req, reply);
+      if (refused) return refused;
       const { accountId } = req.params as { accountId: string };
       const parsed = TopUp.safeParse(req.body);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_top_up', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
@@ -125,6 +134,8 @@ export function registerChargingRoutes(
       },
     },
     async (req, reply) => {
+      const refused = refusedUnlessOps(req, reply);
+      if (refused) return refused;
       const { accountId } = req.params as { accountId: string };
       const parsed = Adjustment.safeParse(req.body);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_adjustment', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });

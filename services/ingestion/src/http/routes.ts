@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { docSchema } from '@rcp/runtime';
+import { docSchema, hasOpsBearer } from '@rcp/runtime';
 import type { SwitchConfig } from '../config.js';
 import { ApiCdrRecord } from '../intake/api-record.js';
 import type { IncomingRecord, Intake, RecordOutcome } from '../intake/intake.js';
@@ -145,10 +145,7 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
     return { accountId, lines };
   });
 
-  const isOps = (req: FastifyRequest) => {
-    const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    return Boolean(deps.opsToken && token && SwitchKeys.same(token, deps.opsToken));
-  };
+  const isOps = (req: FastifyRequest) => hasOpsBearer(req, deps.opsToken);
 
   app.get('/v1/rejections', { schema: { tags: ['ops'], summary: 'Records refused and not yet re-driven, oldest first (ops token)' } }, async (req, reply) => {
     if (!isOps(req)) return reply.code(401).send({ error: 'unauthorized', message: 'listing rejections needs the ops bearer token' });

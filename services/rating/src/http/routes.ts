@@ -1,6 +1,6 @@
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CatalogueValidationError } from '@rcp/domain';
+import { hasOpsBearer } from '@rcp/runtime';
 import { parse as parseYaml } from 'yaml';
 import { CatalogueChangedError, type CatalogueStore } from '../catalogue/store.js';
 
@@ -12,11 +12,7 @@ export function registerRatingRoutes(app: FastifyInstance, deps: { catalogue: Ca
       done(Object.assign(new Error(`catalogue is not valid YAML: ${(err as Error).message}`), { statusCode: 400, code: 'invalid_yaml' }), undefined);
     }
   });
-  const expected = createHash('sha256').update(deps.opsToken).digest();
-  const isOps = (req: FastifyRequest) => {
-    const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    return token !== undefined && timingSafeEqual(createHash('sha256').update(token).digest(), expected);
-  };
+  const isOps = (req: FastifyRequest) => hasOpsBearer(req, deps.opsToken);
 
   app.put(
     '/v1/catalogue',
