@@ -18,7 +18,7 @@ import { SERVICES, type CatalogueVersion, type ClosedUserGroup } from '../catalo
 import { isE164Digits } from '../numbers/normalise.js';
 import { parseInstantMs } from '../time/instant.js';
 import type { ZoneTable } from '../time/zone.js';
-import { OutOfRange, OUT_OF_RANGE, POW10, add, gcd, mul, preciseText, roundDiv } from './exact.js';
+import { OutOfRange, OUT_OF_RANGE, POW10, add, addOver, mul, preciseText, roundDiv, sumDenominator } from './exact.js';
 import { amountText, cugConnectMicros, cugFor, cugPriceMicros, freeEvent, isValidZone, NO_CONNECT, NO_DRAWS, NO_PARTS, NO_STEPS, rateCdrFast, serviceIndex } from './engine.js';
 import { appliedStep, bandSpan, compileCatalogueVersion, span, stepAt, zoneInfo, type CDiscount, type CLine, type CompiledVersion, type ConnectFeeText, type Route } from './plan.js';
 import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, PartSource, RatedCharge, RatingCdr, RatingOutcome, RatingPart, RatingState, RejectionCode } from './types.js';
@@ -178,7 +178,6 @@ export class BatchRater {
   readonly compiled: CompiledVersion;
   /** Per line: its compiled kind, zone table, closed user groups and the state object its counters started from. */
   private readonly info: LineInfo[];
-  private readonly maxBaskets: number;
   private readonly discountCount: number;
   /**
    * Per line, one record of W numbers side by side (a CDR reads its line's in one or two cache lines rather than
@@ -255,7 +254,6 @@ export class BatchRater {
       const l = c.line(line.offerId, line.partnerId);
       if (l !== null && l.offer.baskets.length > maxBaskets) maxBaskets = l.offer.baskets.length;
     }
-    this.maxBaskets = maxBaskets;
     this.discountCount = c.discountIds.length;
     this.usageAt = REC_BASKETS + maxBaskets;
     this.W = this.usageAt + 3 * this.discountCount;
@@ -816,28 +814,14 @@ export class BatchRater {
       const aDen = mul(pSize, pUDen);
       const waNum = mul(segUnits, pWuNum);
       if (aNum !== 0) {
-        if (aDen === rDen) rNum = add(rNum, aNum);
-        else if (rNum === 0) {
-          rNum = aNum;
-          rDen = aDen;
-        } else {
-          const g = gcd(rDen, aDen);
-          const lcm = mul(rDen / g, aDen);
-          rNum = add(mul(rNum, lcm / rDen), mul(aNum, lcm / aDen));
-          rDen = lcm;
-        }
+        const to = sumDenominator(rNum, rDen, aDen);
+        rNum = addOver(rNum, rDen, aNum, aDen, to);
+        rDen = to;
       }
       if (waNum !== 0) {
-        if (pWSize === wDen) wNum = add(wNum, waNum);
-        else if (wNum === 0) {
-          wNum = waNum;
-          wDen = pWSize;
-        } else {
-          const g = gcd(wDen, pWSize);
-          const lcm = mul(wDen / g, pWSize);
-          wNum = add(mul(wNum, lcm / wDen), mul(waNum, lcm / pWSize));
-          wDen = lcm;
-        }
+        const to = sumDenominator(wNum, wDen, pWSize);
+        wNum = addOver(wNum, wDen, waNum, pWSize, to);
+        wDen = to;
       }
     }
 

@@ -12,7 +12,7 @@ import type { ClosedUserGroup } from '../catalogue/schema.js';
 import { offerById } from '../catalogue/lookup.js';
 import { isE164Digits, normaliseNumber } from '../numbers/normalise.js';
 import { parseInstantMs } from '../time/instant.js';
-import { OutOfRange, OUT_OF_RANGE, POW10, add, decimalTextToMicros, fixedText, gcd, mul, preciseText, roundDiv } from './exact.js';
+import { OutOfRange, OUT_OF_RANGE, POW10, add, addOver, decimalTextToMicros, fixedText, mul, preciseText, roundDiv, sumDenominator } from './exact.js';
 import { bandSpan, compileCatalogueVersion, span, stepAt, zoneInfo, appliedStep, type CDiscount, type CLine, type ConnectFeeText, type CRate, type CompiledVersion, type Route } from './plan.js';
 import { openPeriod } from './period.js';
 import { rateCdrReference } from './reference.js';
@@ -359,28 +359,14 @@ function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
     const waNum = mul(units, wuNum);
     // Accumulate retail and wholesale totals over a common denominator.
     if (aNum !== 0) {
-      if (aDen === rDen) rNum = add(rNum, aNum);
-      else if (rNum === 0) {
-        rNum = aNum;
-        rDen = aDen;
-      } else {
-        const g = gcd(rDen, aDen);
-        const lcm = mul(rDen / g, aDen);
-        rNum = add(mul(rNum, lcm / rDen), mul(aNum, lcm / aDen));
-        rDen = lcm;
-      }
+      const to = sumDenominator(rNum, rDen, aDen);
+      rNum = addOver(rNum, rDen, aNum, aDen, to);
+      rDen = to;
     }
     if (waNum !== 0) {
-      if (wSize === wDen) wNum = add(wNum, waNum);
-      else if (wNum === 0) {
-        wNum = waNum;
-        wDen = wSize;
-      } else {
-        const g = gcd(wDen, wSize);
-        const lcm = mul(wDen / g, wSize);
-        wNum = add(mul(wNum, lcm / wDen), mul(waNum, lcm / wSize));
-        wDen = lcm;
-      }
+      const to = sumDenominator(wNum, wDen, wSize);
+      wNum = addOver(wNum, wDen, waNum, wSize, to);
+      wDen = to;
     }
     const amountText = aNum === 0 ? '0' : preciseText(aNum, aDen);
     const wholesaleAmountText = waNum === 0 ? '0' : preciseText(waNum, wSize);

@@ -32,6 +32,21 @@ export function gcd(a: number, b: number): number {
   return a;
 }
 
+/**
+ * The denominator a running sum num/den plus a/aDen is kept over: den when they agree, aDen while the sum is
+ * still 0, otherwise their least common multiple. With addOver: sum amounts without allocating a rational.
+ */
+export function sumDenominator(num: number, den: number, aDen: number): number {
+  if (aDen === den) return den;
+  if (num === 0) return aDen;
+  return mul(den / gcd(den, aDen), aDen);
+}
+
+/** num/den + a/aDen as a numerator over `to`, a common multiple of both (from sumDenominator). */
+export function addOver(num: number, den: number, a: number, aDen: number, to: number): number {
+  return add(to === den ? num : mul(num, to / den), to === aDen ? a : mul(a, to / aDen));
+}
+
 /** "0.0250" -> 25000 millionths. The catalogue guarantees at most 6 decimals. */
 export function decimalTextToMicros(text: string): number {
   const dot = text.indexOf('.');
