@@ -1,4 +1,3 @@
-// The same cases as rating's line-profile tests: both must build the same profile for the same account.
 import { describe, expect, it } from 'vitest';
 import { lineProfileOf, overageOf, type ProfiledAccount, type ProfiledLine } from './line-profile.js';
 
@@ -36,6 +35,10 @@ describe('lineProfileOf', () => {
     expect(lineProfileOf(account, line, { startTime: at, service: 'sms' }).overage).toEqual({ enabled: false, target: null });
     expect(lineProfileOf(account, line, { startTime: at, service: 'data' }).overage).toBeNull();
     expect(overageOf({ ...account, overage: undefined }, 'voice')).toBeNull();
+  });
+
+  it('without the event: the package in force now and the voice overage', () => {
+    expect(lineProfileOf(account, line)).toMatchObject({ offerId: 'flat', overage: { enabled: true, target: 'sub-1' } });
   });
 
   it('a state without package history keeps the behaviour from before it', () => {

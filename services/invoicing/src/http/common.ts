@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
+import { hasOpsBearer } from '@rcp/runtime';
 import type { AccountUpserted } from '@rcp/contracts';
 import { BillingConfigError, FeeCurrencyError, TemplateError, type BillingConfig } from '@rcp/domain';
 import { BillingError } from '../billing/customer-invoice.js';
@@ -37,10 +37,8 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown, reply: 
 /** Ops endpoints need the bearer token when one is configured. */
 export function opsGuard(deps: RouteDeps): (req: FastifyRequest, reply: FastifyReply) => boolean {
   if (!deps.opsToken) return () => true;
-  const expected = createHash('sha256').update(deps.opsToken).digest();
   return (req, reply) => {
-    const token = req.headers.authorization?.replace(/^Bearer\s+/i, '');
-    if (token !== undefined && timingSafeEqual(createHash('sha256').update(token).digest(), expected)) return true;
+    if (hasOpsBearer(req, deps.opsToken)) return true;
     void reply.code(401).send({ error: 'unauthorized', message: 'this operation needs the ops bearer token' });
     return false;
   };
