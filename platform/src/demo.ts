@@ -68,7 +68,7 @@ export async function runDemoPeriod(opts: { kafka: Kafka; prefix: string; urls: 
   }
   log('every rated CDR is charged and recorded for invoicing');
 
-  const closed = await httpJson<{ invoices: { accountId: string; invoiceNumber: string; total: string; status: string }[] }>('POST', `${urls.invoicing}/v1/periods/${DEMO_PERIOD.periodKey}/close`, {});
+  const closed = await httpJson<{ invoices: { accountId: string; invoiceNumber: string; total: string; status: string }[] }>('POST', `${urls.invoicing}/v1/periods/${DEMO_PERIOD.periodKey}/close`, {}, { authorization: `Bearer ${opts.opsToken}` });
   if (closed.status !== 200) throw new Error(`period close failed: ${closed.status} ${JSON.stringify(closed.body)}`);
   const events = await readTopic(opts.kafka, opts.prefix, 'invoice.events', (m) => closed.body.invoices.every((i) => m.some((e) => e.type === 'invoice.issued' && e.subject === i.invoiceNumber)));
   log(`period ${DEMO_PERIOD.periodKey} closed: ${closed.body.invoices.length} invoices; ${events.filter((e) => e.type === 'invoice.issued').length} invoice.issued events on invoice.events`);

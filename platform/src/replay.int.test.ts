@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Decimal } from '@rcp/domain';
 import { main as ratingCli } from '@rcp/rating/cli';
 import { eventually, httpJson } from './client.js';
-import { prepaidAccount, SIMPLE_CATALOGUE, startE2ePlatform, voiceCdr, type E2ePlatform } from './testing/e2e-platform.js';
+import { OPS_TOKEN, prepaidAccount, SIMPLE_CATALOGUE, startE2ePlatform, voiceCdr, type E2ePlatform } from './testing/e2e-platform.js';
 
 let platform: E2ePlatform;
 let db: pg.Pool;
@@ -46,7 +46,7 @@ afterAll(async () => {
 
 async function replay(args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
-  const env = { DATABASE_URL: platform.databaseUrl, KAFKA_BROKERS: process.env.KAFKA_BROKERS, RCP_TOPIC_PREFIX: platform.prefix };
+  const env = { DATABASE_URL: platform.databaseUrl, KAFKA_BROKERS: process.env.KAFKA_BROKERS, RCP_TOPIC_PREFIX: platform.prefix, RCP_OPS_TOKEN: OPS_TOKEN };
   const code = await ratingCli(['replay', '--period', '2026-10-01', ...args], { out: (s) => out.push(s), err: (s) => out.push(s) }, env);
   return { code, out: out.join('') };
 }

@@ -91,9 +91,10 @@ export class Launcher {
    * their URLs when they run.
    */
   private linkedEnv(name: ServiceName): Record<string, string> {
-    // One ops token for the platform (rating's): charging takes it for top-ups and adjustments.
+    // One ops token for the platform (rating's): charging takes it for top-ups and adjustments, invoicing
+    // for closing periods, issuing, notes, payments and its billing document.
     const platformOpsToken = this.opts.serviceEnv.rating?.RCP_OPS_TOKEN;
-    if (name === 'charging') return platformOpsToken ? { RCP_OPS_TOKEN: platformOpsToken } : {};
+    if (name === 'charging' || name === 'invoicing') return platformOpsToken ? { RCP_OPS_TOKEN: platformOpsToken } : {};
     if (name !== 'provisioning') return {};
     const env: Record<string, string> = {};
     const urls = { charging: 'RCP_CHARGING_URL', invoicing: 'RCP_INVOICING_URL', rating: 'RCP_RATING_URL' } as const;

@@ -2,7 +2,7 @@
 // has one catalogue in force), accounts with distinct numbers, CDR builders, and typed calls to invoicing.
 import type { AccountUpserted, InvoiceEventV1 } from '@rcp/contracts';
 import { eventually, httpJson } from '../client.js';
-import type { E2ePlatform } from '../testing/e2e-platform.js';
+import { OPS_TOKEN, type E2ePlatform } from '../testing/e2e-platform.js';
 
 /** Called numbers by destination (as a switch dials them; ingestion normalises them). */
 export const TO = { IT_FIXED: '+39 06 5551234', IT_MOBILE: '+39 347 1234567', UK: '+44 20 71234567', US: '+1 212 5551234' } as const;
@@ -272,8 +272,9 @@ export class Invoicing {
     return this.platform.url('invoicing');
   }
 
+  /** As billing ops: with the platform's ops token, which invoicing's ops endpoints require. */
   http<T>(method: string, path: string, body?: unknown) {
-    return httpJson<T>(method, `${this.url}${path}`, body);
+    return httpJson<T>(method, `${this.url}${path}`, body, { authorization: `Bearer ${OPS_TOKEN}` });
   }
 
   async applyBilling(doc: unknown): Promise<void> {

@@ -108,7 +108,7 @@ export class E2ePlatform {
   }
 
   closePeriod(periodKey: string, accountIds: string[]) {
-    return httpJson<{ invoices: { accountId: string; invoiceNumber: string; total: string; status: string }[] }>('POST', `${this.url('invoicing')}/v1/periods/${periodKey}/close`, { accountIds });
+    return httpJson<{ invoices: { accountId: string; invoiceNumber: string; total: string; status: string }[] }>('POST', `${this.url('invoicing')}/v1/periods/${periodKey}/close`, { accountIds }, { authorization: `Bearer ${OPS_TOKEN}` });
   }
 
   stop(): Promise<void> {

@@ -34,12 +34,16 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown, reply: 
   return undefined;
 }
 
-/** Ops endpoints need the bearer token when one is configured. */
+/**
+ * Ops endpoints (closing periods, issuing, notes, payments, the billing document, dunning, tasks) need the
+ * ops bearer token. An instance without one configured refuses them rather than leaving them open: whoever
+ * reaches the port must not be able to issue invoices or record payments.
+ */
 export function opsGuard(deps: RouteDeps): (req: FastifyRequest, reply: FastifyReply) => boolean {
-  if (!deps.opsToken) return () => true;
+  const message = deps.opsToken ? 'this operation needs the ops bearer token' : 'this operation needs the ops bearer token, and this instance has none configured (RCP_OPS_TOKEN)';
   return (req, reply) => {
     if (hasOpsBearer(req, deps.opsToken)) return true;
-    void reply.code(401).send({ error: 'unauthorized', message: 'this operation needs the ops bearer token' });
+    void reply.code(401).send({ error: 'unauthorized', message });
     return false;
   };
 }
