@@ -20,7 +20,42 @@ import { parseInstantMs } from '../time/instant.js';
 import type { ZoneTable } from '../time/zone.js';
 import { OutOfRange, OUT_OF_RANGE, POW10, add, addOver, mul, preciseText, roundDiv, sumDenominator } from './exact.js';
 import { amountText, cugConnectMicros, cugFor, cugPriceMicros, freeEvent, isValidZone, NO_CONNECT, NO_DRAWS, NO_PARTS, NO_STEPS, rateCdrFast, serviceIndex } from './engine.js';
-import { appliedStep, bandSpan, compileCatalogueVersion, span, stepAt, zoneInfo, type CDiscount, type CLine, type CompiledVersion, type ConnectFeeText, type Route } from './plan.js';
+import {
+  appliedStep,
+  bandSpan,
+  compileCatalogueVersion,
+  RF_LIST,
+  RF_RETAIL,
+  RF_UNANSWERED_FREE,
+  RF_WHOLESALE,
+  ROUTE_STRIDE,
+  RT_FLAGS,
+  RT_INITIAL,
+  RT_L_PRICE,
+  RT_L_SIZE,
+  RT_MINIMUM,
+  RT_R_CONNECT,
+  RT_R_PRICE,
+  RT_R_SIZE,
+  RT_ROUNDING,
+  RT_SCOPE,
+  RT_SUBSEQUENT,
+  RT_W_CONNECT,
+  RT_W_CONNECT_OVERAGE,
+  RT_W_PRICE,
+  RT_W_SIZE,
+  span,
+  stepAt,
+  stepDen,
+  stepNum,
+  stepPrice,
+  zoneInfo,
+  type CDiscount,
+  type CLine,
+  type CompiledVersion,
+  type ConnectFeeText,
+  type Route,
+} from './plan.js';
 import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, PartSource, RatedCharge, RatingCdr, RatingOutcome, RatingPart, RatingState, RejectionCode } from './types.js';
 
 // Part sources (as in ./engine.ts).
@@ -113,6 +148,52 @@ function priceSegment(route: Route, other: Route, source: number, step: number, 
   }
 }
 
+/**
+ * priceSegment on the routes' rows (the fast path: numbers only). ro: the start route's row, oo: the segment's
+ * band route's row (the same when the call does not change band); discount: the start route's (a route's
+ * discount does not depend on the band).
+ */
+function priceSegmentRow(rows: Float64Array, ro: number, oo: number, source: number, step: number, discount: CDiscount | null, cug: ClosedUserGroup | null, isVoice: boolean, bundled: boolean): void {
+  const otherFlags = rows[oo + RT_FLAGS]!;
+  const rr = (otherFlags & RF_RETAIL) !== 0 ? oo : ro;
+  const wr = (otherFlags & RF_WHOLESALE) !== 0 ? oo : ro;
+  pUNum = 0;
+  pUDen = 1;
+  pSize = rows[rr + RT_R_SIZE]!;
+  pWSize = rows[wr + RT_W_SIZE]!;
+  switch (source) {
+    case CUG:
+      pUNum = cugPriceMicros(cug!, isVoice);
+      pSize = isVoice ? 60 : 1;
+      pWuNum = rows[wr + RT_W_PRICE]!;
+      break;
+    case BUCKET:
+      pWuNum = bundled ? 0 : rows[wr + RT_W_PRICE]!;
+      break;
+    case DENIED:
+      pWuNum = 0;
+      break;
+    default: {
+      const price = rows[rr + RT_R_PRICE]!;
+      if (step >= 0) {
+        if (!stepPrice(price, discount!.steps[step]!)) throw OUT_OF_RANGE;
+        pUNum = stepNum;
+        pUDen = stepDen;
+      } else pUNum = price;
+      if (source === OVERAGE) {
+        // The operator's list rate of the band, else the band's retail rate, else the retail rate in use.
+        if ((otherFlags & RF_LIST) !== 0) {
+          pWuNum = rows[oo + RT_L_PRICE]!;
+          pWSize = rows[oo + RT_L_SIZE]!;
+        } else {
+          pWuNum = price;
+          pWSize = rows[rr + RT_R_SIZE]!;
+        }
+      } else pWuNum = rows[wr + RT_W_PRICE]!;
+    }
+  }
+}
+
 const EMPTY_SLOTS = new Int32Array(0);
 
 interface LineInfo {
@@ -147,7 +228,8 @@ const blockNumber: string[] = new Array<string>(BLOCK).fill('');
 const blockNode = new Int32Array(BLOCK);
 const blockBest = new Int32Array(BLOCK);
 const blockPos = new Int32Array(BLOCK);
-const blockRoute: Route[] = new Array<Route>(BLOCK);
+/** The CDR's route id (its row at ROUTE_STRIDE x id in CompiledVersion.routeRows). */
+const blockRoute = new Int32Array(BLOCK);
 /** Where the block's first reads go, so that they are not optimised away. */
 let touchSink = 0;
 
@@ -567,7 +649,7 @@ export class BatchRater {
     }
   }
 
-  /** Stage 3: each CDR's route (built on first use), and a first read of the route and of the line's counters. */
+  /** Stage 3: each CDR's route id (the route built on first use), and a first read of its row. */
   private findRoutes(m: number, slots: ArrayLike<number>, at: number): void {
     const c = this.compiled;
     let touch = 0;
@@ -576,10 +658,11 @@ export class BatchRater {
       const node = blockBest[j]!;
       if (node === 0) continue; // no destination: rejected (outbound) or free (inbound) in stage 4
       const li = slots[at + j]!;
-      const route = c.route(this.info[li]!.kind!, c.destOfNode[node]!, blockService[j]!, (blockFlags[j]! & 1) === 1, blockBand[j]!);
-      blockRoute[j] = route;
-      // The fields a CDR reads lie in several cache lines of the route object.
-      touch += route.initial + route.rPrice + route.wPrecision + route.lPrice + route.id + route.stepPrices.length + route.basketSlots.length + (route.discount === null ? 0 : 1);
+      const id = c.routeId(this.info[li]!.kind!, c.destOfNode[node]!, blockService[j]!, (blockFlags[j]! & 1) === 1, blockBand[j]!);
+      blockRoute[j] = id;
+      // The row's two cache lines (c.routeRows read after routeId: building a route may replace it).
+      const rows = c.routeRows;
+      touch += rows[id * ROUTE_STRIDE]! + rows[id * ROUTE_STRIDE + ROUTE_STRIDE - 1]!;
     }
     touchSink = touch;
   }
@@ -645,10 +728,13 @@ export class BatchRater {
     // Inbound events without a destination or rate are free: rateCdr (rare).
     const inboundEvent = (blockFlags[j]! & 1) === 1;
     if (blockBest[j] === 0) return inboundEvent ? false : this.rejectColumnar(k, li, j, REJECT_UNKNOWN_DESTINATION);
-    const route = blockRoute[j]!;
-    if (route.retail === null) return inboundEvent ? false : this.rejectColumnar(k, li, j, REJECT_NO_RATE);
-    if (route.wholesale === null) return this.rejectColumnar(k, li, j, REJECT_NO_WHOLESALE);
     const c = this.compiled;
+    const routeId = blockRoute[j]!;
+    let rows = c.routeRows;
+    const ro = routeId * ROUTE_STRIDE;
+    const flags = rows[ro + RT_FLAGS]!;
+    if ((flags & RF_RETAIL) === 0) return inboundEvent ? false : this.rejectColumnar(k, li, j, REJECT_NO_RATE);
+    if ((flags & RF_WHOLESALE) === 0) return this.rejectColumnar(k, li, j, REJECT_NO_WHOLESALE);
     const table = this.info[li]!.table!;
     const l = this.info[li]!.kind!;
     const node = blockBest[j]!;
@@ -664,10 +750,10 @@ export class BatchRater {
     const svc = cdr.service;
     this.rebase(li);
 
-    if (!answered && route.unansweredFree) {
+    if (!answered && (flags & RF_UNANSWERED_FREE) !== 0) {
       this.kind[k] = BATCH_FREE;
       this.slot[k] = li;
-      this.route[k] = route.id;
+      this.route[k] = routeId;
       this.node[k] = node;
       this.band[k] = startBand;
       this.period[k] = this.info[li]!.base;
@@ -689,9 +775,11 @@ export class BatchRater {
     let billed = 0;
     if (answered && units > 0) {
       // Increments applied once to the whole event, after the minimum (as billedUnits in ./increments.ts).
-      const initial = route.initial;
-      const effective = units < route.minimum ? route.minimum : units;
-      billed = effective <= initial ? initial : initial + route.subsequent * Math.ceil((effective - initial) / route.subsequent);
+      const initial = rows[ro + RT_INITIAL]!;
+      const minimum = rows[ro + RT_MINIMUM]!;
+      const subsequent = rows[ro + RT_SUBSEQUENT]!;
+      const effective = units < minimum ? minimum : units;
+      billed = effective <= initial ? initial : initial + subsequent * Math.ceil((effective - initial) / subsequent);
     }
 
     let cug: ClosedUserGroup | undefined;
@@ -699,7 +787,8 @@ export class BatchRater {
     if (!inbound && lineCugs !== undefined) cug = cugFor(c, lineCugs, svc, calling, called);
 
     // Bucket draws in the baskets' order, written to the draw table (committed at the end).
-    const basketSlots = cug === undefined ? route.basketSlots : EMPTY_SLOTS;
+    const scope = c.scopes[rows[ro + RT_SCOPE]!]!;
+    const basketSlots = cug === undefined ? scope.basketSlots : EMPTY_SLOTS;
     const remaining = this.rec;
     const bAt = li * this.W + REC_BASKETS;
     const draw0 = this.drawTop;
@@ -726,9 +815,9 @@ export class BatchRater {
     const deniedUnits = basketSlots.length > 0 && !overageEnabled ? left : 0;
     const chargedAs = basketSlots.length === 0 ? PAYG : OVERAGE;
 
-    const discount: CDiscount | null = cug === undefined ? route.discount : null;
+    const discount: CDiscount | null = cug === undefined ? scope.discount : null;
     const uAt = li * this.W + this.usageAt;
-    const dSlot = route.discountSlot;
+    const dSlot = scope.discountSlot;
     const usedUnits = discount === null ? 0 : this.rec[uAt + dSlot]!;
     const usedSpend = discount === null ? 0 : this.rec[uAt + dSlot + this.discountCount]!;
     const isVoice = service === 0;
@@ -748,14 +837,14 @@ export class BatchRater {
     let drawIndex = draw0;
     let drawEnd = drawEndIndex > draw0 ? this.drawUnits[draw0]! : 0;
     let band = startBand;
-    let bandRoute = route;
+    let bandRoute = routeId;
     let bandEndPos = splitting ? Math.ceil((startBandUntil - startMs) / 1000) : Number.POSITIVE_INFINITY;
     while (pos < billed) {
       if (pos >= bandEndPos) {
         if (!bandSpan(c, table, startMs + pos * 1000)) throw OUT_OF_RANGE;
         band = span.band;
         bandEndPos = Math.ceil((span.until - startMs) / 1000);
-        bandRoute = band === startBand ? route : c.route(l, dest, service, inbound, band);
+        bandRoute = band === startBand ? routeId : c.routeId(l, dest, service, inbound, band);
       }
       let end = billed;
       let source: number;
@@ -790,7 +879,7 @@ export class BatchRater {
         this.segSource[segEnd] = source;
         this.segBasket[segEnd] = basket;
         this.segBand[segEnd] = band;
-        this.segRoute[segEnd] = bandRoute.id;
+        this.segRoute[segEnd] = bandRoute;
         this.segStep[segEnd] = step;
         segEnd++;
       }
@@ -799,7 +888,7 @@ export class BatchRater {
 
     // Price the segments exactly (rationals of millionths over a common denominator).
     const bundled = l.bundled;
-    const routes = c.routeList;
+    rows = c.routeRows; // building a band's route may have replaced it
     const cugGroup = cug === undefined ? null : cug;
     let rNum = 0;
     let rDen = 1;
@@ -807,9 +896,7 @@ export class BatchRater {
     let wDen = 1;
     for (let s = seg0; s < segEnd; s++) {
       const segUnits = this.segUnits[s]!;
-      const otherId = this.segRoute[s]!;
-      const other = otherId === route.id ? route : routes[otherId]!;
-      priceSegment(route, other, this.segSource[s]!, this.segStep[s]!, cugGroup, isVoice, bundled, false);
+      priceSegmentRow(rows, ro, this.segRoute[s]! * ROUTE_STRIDE, this.segSource[s]!, this.segStep[s]!, discount, cugGroup, isVoice, bundled);
       const aNum = mul(segUnits, pUNum);
       const aDen = mul(pSize, pUDen);
       const waNum = mul(segUnits, pWuNum);
@@ -829,24 +916,24 @@ export class BatchRater {
     let retailConnect = 0;
     let wholesaleConnect = 0;
     if (!answered) {
-      retailConnect = route.rConnect;
-      wholesaleConnect = route.wConnect;
+      retailConnect = rows[ro + RT_R_CONNECT]!;
+      wholesaleConnect = rows[ro + RT_W_CONNECT]!;
     } else {
       switch (startSource) {
         case CUG:
           retailConnect = cugConnectMicros(cug!);
-          wholesaleConnect = route.wConnect;
+          wholesaleConnect = rows[ro + RT_W_CONNECT]!;
           break;
         case PAYG:
-          retailConnect = route.rConnect;
-          wholesaleConnect = route.wConnect;
+          retailConnect = rows[ro + RT_R_CONNECT]!;
+          wholesaleConnect = rows[ro + RT_W_CONNECT]!;
           break;
         case OVERAGE:
-          retailConnect = route.rConnect;
-          wholesaleConnect = route.wholesaleConnectOverage;
+          retailConnect = rows[ro + RT_R_CONNECT]!;
+          wholesaleConnect = rows[ro + RT_W_CONNECT_OVERAGE]!;
           break;
         case BUCKET:
-          wholesaleConnect = bundled ? 0 : route.wConnect;
+          wholesaleConnect = bundled ? 0 : rows[ro + RT_W_CONNECT]!;
           break;
         default:
           break;
@@ -854,12 +941,13 @@ export class BatchRater {
     }
     if (retailConnect !== 0) rNum = add(rNum, mul(retailConnect, rDen));
     if (wholesaleConnect !== 0) wNum = add(wNum, mul(wholesaleConnect, wDen));
-    const rScale = POW10[6 - route.rPrecision]!;
-    const retailRounded = roundDiv(rNum, mul(rDen, rScale), route.rMode);
-    const wholesaleRounded = roundDiv(wNum, mul(wDen, POW10[6 - route.wPrecision]!), route.wMode);
+    const rounding = rows[ro + RT_ROUNDING]!;
+    const rScale = POW10[6 - (rounding & 7)]!;
+    const retailRounded = roundDiv(rNum, mul(rDen, rScale), (rounding >> 3) & 7);
+    const wholesaleRounded = roundDiv(wNum, mul(wDen, POW10[6 - ((rounding >> 6) & 7)]!), rounding >> 9);
 
     // New counters: every in-scope discount moves (not for CUG or inbound events). Checked before any write.
-    const inScope = cug === undefined ? route.inScopeSlots : EMPTY_SLOTS;
+    const inScope = cug === undefined ? scope.inScopeSlots : EMPTY_SLOTS;
     const spent = inScope.length > 0 ? mul(retailRounded, rScale) : 0;
     for (let i = 0; i < inScope.length; i++) add(this.rec[uAt + inScope[i]! + this.discountCount]!, spent);
 
@@ -881,7 +969,7 @@ export class BatchRater {
 
     this.kind[k] = BATCH_RATED;
     this.slot[k] = li;
-    this.route[k] = route.id;
+    this.route[k] = routeId;
     this.node[k] = node;
     this.band[k] = startBand;
     this.answered[k] = answered ? 1 : 0;

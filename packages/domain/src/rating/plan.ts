@@ -54,6 +54,9 @@ export interface CStep {
   readonly pctE4: number;
   readonly amountMicros: number;
   readonly isAmount: boolean;
+  /** A percentage step's price factor in lowest terms: price x factorNum / factorDen (discountedPrice's). */
+  readonly factorNum: number;
+  readonly factorDen: number;
   readonly threshold: string;
   readonly percentage: string | undefined;
   readonly amount: string | undefined;
@@ -70,16 +73,41 @@ function compileDiscount(d: Discount): CDiscount {
   return {
     id: d.id,
     spend: d.basis === 'spend',
-    steps: d.steps.map((s) => ({
-      from: d.basis === 'spend' ? decimalTextToMicros(s.threshold) : Number(s.threshold) * scale,
-      pctE4: s.percentage === undefined ? 0 : Math.round(decimalTextToMicros(s.percentage) / 100),
-      amountMicros: s.amount === undefined ? 0 : decimalTextToMicros(s.amount),
-      isAmount: s.amount !== undefined,
-      threshold: s.threshold,
-      percentage: s.percentage,
-      amount: s.amount,
-    })),
+    steps: d.steps.map((s) => {
+      const pctE4 = s.percentage === undefined ? 0 : Math.round(decimalTextToMicros(s.percentage) / 100);
+      const g = gcd(1_000_000 - pctE4, 1_000_000);
+      return {
+        from: d.basis === 'spend' ? decimalTextToMicros(s.threshold) : Number(s.threshold) * scale,
+        pctE4,
+        amountMicros: s.amount === undefined ? 0 : decimalTextToMicros(s.amount),
+        isAmount: s.amount !== undefined,
+        factorNum: (1_000_000 - pctE4) / g,
+        factorDen: 1_000_000 / g,
+        threshold: s.threshold,
+        percentage: s.percentage,
+        amount: s.amount,
+      };
+    }),
   };
+}
+
+/**
+ * A unit price after a step as num/den millionths, written to stepNum/stepDen (no object: the batch rater's
+ * path); false when the exact value would leave the safe-integer range. The same values as discountedPrice.
+ */
+export let stepNum = 0;
+export let stepDen = 1;
+export function stepPrice(priceMicros: number, s: CStep): boolean {
+  if (s.isAmount) {
+    stepNum = priceMicros > s.amountMicros ? priceMicros - s.amountMicros : 0;
+    stepDen = 1;
+    return true;
+  }
+  const num = priceMicros * s.factorNum;
+  if (num > MAX_SAFE) return false;
+  stepNum = num;
+  stepDen = s.factorDen;
+  return true;
 }
 
 /** The step in force at a cumulative usage, or -1 below the first (thresholds increase strictly). */
@@ -111,10 +139,9 @@ function discountedPrice(priceMicros: number, s: CStep): StepPrice | undefined {
     const num = Math.max(0, priceMicros - s.amountMicros);
     return { num, den: 1, text: preciseText(num, 1) };
   }
-  const g = gcd(1_000_000 - s.pctE4, 1_000_000);
-  const num = priceMicros * ((1_000_000 - s.pctE4) / g);
+  const num = priceMicros * s.factorNum;
   if (num > MAX_SAFE) return undefined;
-  const den = 1_000_000 / g;
+  const den = s.factorDen;
   return { num, den, text: preciseText(num, den) };
 }
 
@@ -215,6 +242,8 @@ export interface CLine {
   readonly wholesaleRates: (CRate | null | undefined)[];
   readonly listRates: (CRate | null | undefined)[];
   readonly routes: (Route | undefined)[];
+  /** Route id + 1 by route key (0: not built yet): the batch rater's index, 4 bytes a key. */
+  readonly routeIds: Int32Array;
   /** Currencies of free events without a rate. */
   readonly retailCurrency: string;
   readonly wholesaleCurrency: string;
@@ -223,6 +252,42 @@ export interface CLine {
 /** Day numbers covered by the holiday table (local days of the zone tables' range, with margin). */
 const HOLIDAY_FROM_DAY = daysFromCivil(1989, 1, 1);
 const HOLIDAY_TO_DAY = daysFromCivil(2061, 1, 1);
+
+// Route rows: the numbers of a route the batch rater reads per CDR, ROUTE_STRIDE float64s by route id in
+// CompiledVersion.routeRows (two cache lines, where the Route object spreads them over half a dozen, plus its
+// step-price objects: with 100 line kinds x destinations x services x bands, routes are mostly not in cache).
+// Written once with the route, from the same fields as the object (equal by construction).
+/** Bits of RT_FLAGS. */
+export const RF_RETAIL = 1;
+export const RF_WHOLESALE = 2;
+export const RF_UNANSWERED_FREE = 4;
+export const RF_LIST = 8;
+export const RT_FLAGS = 0;
+export const RT_INITIAL = 1;
+export const RT_SUBSEQUENT = 2;
+export const RT_MINIMUM = 3;
+export const RT_R_PRICE = 4;
+export const RT_R_SIZE = 5;
+export const RT_W_PRICE = 6;
+export const RT_W_SIZE = 7;
+export const RT_R_CONNECT = 8;
+export const RT_W_CONNECT = 9;
+export const RT_W_CONNECT_OVERAGE = 10;
+export const RT_L_PRICE = 11;
+export const RT_L_SIZE = 12;
+/** rPrecision + 8 x rMode + 64 x wPrecision + 512 x wMode (precisions 0..6, modes 0..7). */
+export const RT_ROUNDING = 13;
+/** Index in CompiledVersion.scopes. */
+export const RT_SCOPE = 14;
+export const ROUTE_STRIDE = 16;
+
+/** What a route's line kind puts in scope (baskets, discounts), shared by every route with the same content. */
+export interface RouteScope {
+  readonly basketSlots: Int32Array;
+  readonly inScopeSlots: Int32Array;
+  readonly discount: CDiscount | null;
+  readonly discountSlot: number;
+}
 
 // Trie layout: an inner node is 11 ints of one Int32Array: 10 child slots, then the id of the node itself when
 // it ends a prefix (else 0). A child slot holds the child's offset (> 0), minus the id of a leaf (a prefix with
@@ -260,6 +325,11 @@ export class CompiledVersion {
   readonly keySpace: number;
   /** Every route built so far, by Route.id. */
   readonly routeList: Route[] = [];
+  /** Every route's row (ROUTE_STRIDE numbers, RT_* fields) by route id; replaced when it grows. */
+  routeRows = new Float64Array(ROUTE_STRIDE * 1024);
+  /** Distinct route scopes (RT_SCOPE). */
+  readonly scopes: RouteScope[] = [];
+  private readonly scopeIndex = new Map<string, number>();
   /** The version's discount ids in declaration order (the slots of a line's usage arrays). */
   readonly discountIds: string[];
 
@@ -445,6 +515,7 @@ export class CompiledVersion {
           wholesaleRates: this.listCache(lists.wholesale),
           listRates: this.listCache(lists.list),
           routes: new Array(this.keySpace),
+          routeIds: new Int32Array(this.keySpace),
           retailCurrency: currency(this.version.defaults.retailPriceList),
           wholesaleCurrency: currency(this.version.defaults.wholesalePriceList),
         };
@@ -459,6 +530,13 @@ export class CompiledVersion {
     const key = ((dest * SERVICE_COUNT + service) * 2 + (inbound ? 1 : 0)) * this.bandCount + band;
     const r = l.routes[key];
     return r === undefined ? this.buildRoute(l, key, dest, service, inbound, band) : r;
+  }
+
+  /** The id of the route of a line for a destination, service, direction and band (built on first use). */
+  routeId(l: CLine, dest: number, service: number, inbound: boolean, band: number): number {
+    const key = ((dest * SERVICE_COUNT + service) * 2 + (inbound ? 1 : 0)) * this.bandCount + band;
+    const id = l.routeIds[key]! - 1;
+    return id >= 0 ? id : this.buildRoute(l, key, dest, service, inbound, band).id;
   }
 
   private buildRoute(l: CLine, key: number, dest: number, service: number, inbound: boolean, band: number): Route {
@@ -530,7 +608,41 @@ export class CompiledVersion {
     };
     this.routeList.push(route);
     l.routes[key] = route;
+    l.routeIds[key] = route.id + 1;
+    this.writeRow(route);
     return route;
+  }
+
+  private writeRow(r: Route): void {
+    let rows = this.routeRows;
+    const at = r.id * ROUTE_STRIDE;
+    if (at + ROUTE_STRIDE > rows.length) {
+      const grown = new Float64Array(rows.length * 2);
+      grown.set(rows);
+      this.routeRows = rows = grown;
+    }
+    rows[at + RT_FLAGS] = (r.retail !== null ? RF_RETAIL : 0) | (r.wholesale !== null ? RF_WHOLESALE : 0) | (r.unansweredFree ? RF_UNANSWERED_FREE : 0) | (r.listOrRetail !== null ? RF_LIST : 0);
+    rows[at + RT_INITIAL] = r.initial;
+    rows[at + RT_SUBSEQUENT] = r.subsequent;
+    rows[at + RT_MINIMUM] = r.minimum;
+    rows[at + RT_R_PRICE] = r.rPrice;
+    rows[at + RT_R_SIZE] = r.rSize;
+    rows[at + RT_W_PRICE] = r.wPrice;
+    rows[at + RT_W_SIZE] = r.wSize;
+    rows[at + RT_R_CONNECT] = r.rConnect;
+    rows[at + RT_W_CONNECT] = r.wConnect;
+    rows[at + RT_W_CONNECT_OVERAGE] = r.wholesaleConnectOverage;
+    rows[at + RT_L_PRICE] = r.lPrice;
+    rows[at + RT_L_SIZE] = r.lSize;
+    rows[at + RT_ROUNDING] = r.rPrecision + 8 * r.rMode + 64 * r.wPrecision + 512 * r.wMode;
+    const key = `${r.basketSlots.join(',')}|${r.inScopeSlots.join(',')}|${r.discountSlot}`;
+    let scope = this.scopeIndex.get(key);
+    if (scope === undefined) {
+      scope = this.scopes.length;
+      this.scopes.push(Object.freeze({ basketSlots: r.basketSlots, inScopeSlots: r.inScopeSlots, discount: r.discount, discountSlot: r.discountSlot }));
+      this.scopeIndex.set(key, scope);
+    }
+    rows[at + RT_SCOPE] = scope;
   }
 
   private readonly sharedLists = new Map<string, readonly string[]>();
