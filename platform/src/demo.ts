@@ -83,11 +83,17 @@ export async function runDemoPeriod(opts: { kafka: Kafka; prefix: string; urls: 
       String(u?.voiceCalls ?? 0),
       ((u?.voiceSeconds ?? 0) / 60).toFixed(1),
       u?.retail ?? '0',
-      `${b.balance} (${b.mode}${b.blocked ? ', blocked' : ''})`,
+      `${atLeastDecimals(b.balance, 4)} (${b.mode}${b.blocked ? ', blocked' : ''})`,
       inv ? `${inv.invoiceNumber} ${inv.total}` : '-',
     ];
   });
   return table(['customer', 'offer', 'calls', 'minutes', 'rated EUR', 'balance EUR', 'invoice (incl. 22% VAT)'], rows);
+}
+
+/** Pads a decimal text with zeros to `places` decimals for the table's columns; never rounds (display only). */
+function atLeastDecimals(amount: string, places: number): string {
+  const [whole, fraction = ''] = amount.split('.');
+  return fraction.length >= places ? amount : `${whole}.${fraction.padEnd(places, '0')}`;
 }
 
 async function countRatingRejections(opts: { kafka: Kafka; prefix: string }): Promise<number> {
