@@ -1,8 +1,9 @@
 // npm run bench:authorize: authorize + terminate pairs over loopback HTTP against charging running as its own
 // process on real PostgreSQL and Kafka (started here unless KAFKA_BROKERS / DATABASE_URL point at running ones).
 // Each pair reserves a minute on one of many prepaid accounts and commits it at terminate (a ledger entry and a
-// balance event through the outbox). Load comes from autocannon at a fixed overall rate, so the latencies are
-// those at that rate (corrected for coordinated omission). The last stdout line is one JSON object.
+// balance event through the outbox). Load comes from a lean open-loop generator (bench/open-loop.ts) at a fixed
+// offered rate; each request's latency counts from the moment it was due (coordinated omission corrected).
+// The last stdout line is one JSON object.
 //
 //   RCP_BENCH_RATE (requests/s, default 5000), RCP_BENCH_SECONDS (default 20), RCP_BENCH_CONNECTIONS (default 64),
 //   RCP_BENCH_ACCOUNTS (default 500)
@@ -12,7 +13,7 @@ import { loadavg } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import autocannon, { type Options, type Result } from 'autocannon';
+import { openLoop, post, type Job } from './open-loop.js';
 import type { AccountUpserted, CatalogueEventV1 } from '@rcp/contracts';
 import { createPool, createScratchDatabase } from '@rcp/db';
 import { startInfra } from '@rcp/infra';
@@ -84,8 +85,10 @@ function cpuSeconds(pid: number): number | null {
 }
 
 /** Cumulative counts of charging's rcp_processing_seconds histogram per operation (le in ms -> count). */
+let lastScrape = '';
 async function decisionBuckets(url: string): Promise<Map<string, Map<number, number>>> {
   const text = await (await fetch(`${url}/metrics`)).text();
+  lastScrape = text;
   const out = new Map<string, Map<number, number>>();
   for (const m of text.matchAll(/^rcp_processing_seconds_bucket\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
     const op = /operation="([^"]+)"/.exec(m[1]!)?.[1];
@@ -94,6 +97,16 @@ async function decisionBuckets(url: string): Promise<Map<string, Map<number, num
     const buckets = out.get(op) ?? new Map<number, number>();
     buckets.set(le === '+Inf' ? Infinity : Number(le) * 1000, Number(m[2]));
     out.set(op, buckets);
+  }
+  return out;
+}
+
+/** Charging's event-loop delay (ms) since its previous scrape, by quantile. */
+function loopDelayOf(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^rcp_event_loop_delay_seconds\{([^}]*)\} ([0-9.e+-]+)$/gm)) {
+    const q = /quantile="([^"]+)"/.exec(m[1]!)?.[1];
+    if (q) out[q] = Math.round(Number(m[2]) * 1e5) / 100;
   }
   return out;
 }
@@ -159,31 +172,29 @@ try {
   }
   say(`charging ready on ${url}: ${ACCOUNTS} funded prepaid accounts`);
 
-  let sequence = 0;
+  // Pairs: an authorize (a minute reserved on one of the accounts), then, once it is answered, its terminate
+  // (42 s used: a ledger entry). Each request's latency counts from the moment it was due.
+  const host = `127.0.0.1:${port}`;
+  const headers = `x-api-key: ${SWITCH.apiKey}\r\n`;
   let refused = 0;
-  const pairs = (): Options['requests'] => [
-    {
-      method: 'POST',
-      path: '/v1/sessions',
-      setupRequest: (req, context) => {
-        const n = sequence++;
-        const a = accounts[n % accounts.length]!;
-        context.session = `s-${n}`;
-        return { ...req, body: JSON.stringify({ sessionId: `s-${n}`, callingNumber: `+${a.lines[0]!.numbers[0]}`, calledNumber: n % 3 === 0 ? '347 1234567' : '06 5551234', requestedUnits: 60 }) };
-      },
-      onResponse: (status) => {
+  const terminateText = post(host, '/v1/sessions/{}/terminate', headers, JSON.stringify({ usedUnits: 42 }));
+  const pair = (tag: string) => (n: number, due: number, follow: (job: Job) => void): Job => {
+    const a = accounts[n % accounts.length]!;
+    const session = `${tag}-${n}`;
+    const body = JSON.stringify({ sessionId: session, callingNumber: `+${a.lines[0]!.numbers[0]}`, calledNumber: n % 3 === 0 ? '347 1234567' : '06 5551234', requestedUnits: 60 });
+    return {
+      text: post(host, '/v1/sessions', headers, body),
+      due,
+      onStatus: (status, at) => {
         if (status !== 201) refused++;
+        else follow({ text: terminateText.replace('{}', session), due: at });
       },
-    },
-    {
-      method: 'POST',
-      setupRequest: (req, context) => ({ ...req, path: `/v1/sessions/${String(context.session)}/terminate`, body: JSON.stringify({ usedUnits: 42 }) }),
-    },
-  ];
-  const headers = { 'content-type': 'application/json', 'x-api-key': SWITCH.apiKey };
-  say('warm-up: 5 s unthrottled');
-  await autocannon({ url, connections: 16, duration: 5, headers, requests: pairs() });
-  say(`measuring: ${SECONDS} s at ${RATE} requests/s over ${CONNECTIONS} connections`);
+    };
+  };
+  const load = (tag: string, ratePerS: number, seconds: number) => openLoop({ host: '127.0.0.1', port, connections: CONNECTIONS, ratePerS, seconds, requestsPerUnit: 2, unit: pair(tag) });
+  say('warm-up: 5 s');
+  await load('w', Math.min(RATE, 3000), 5);
+  say(`measuring: ${SECONDS} s at ${RATE} requests/s offered (open loop) over up to ${CONNECTIONS} keep-alive connections, no pipelining`);
   const refusedBefore = refused;
   // Where the time goes: CPU used by charging and by its PostgreSQL backends while measuring (the rest of a
   // request's latency is waiting: for the other processes on the machine, for the disk at durable commits).
@@ -191,7 +202,7 @@ try {
   const backends = async () => (await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
   const pgBefore = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   const chargingBefore = cpuSeconds(child.pid!);
-  // The rest of the machine's work for these requests: the Kafka broker (balance events) and autocannon (here).
+  // The rest of the machine's work for these requests: the Kafka broker (balance events) and the load generator (here).
   const brokerPid = (() => {
     try {
       return infra.kafka.dir ? Number(readFileSync(`${infra.kafka.dir}/kafka.pid`, 'utf8').trim()) || null : null;
@@ -201,9 +212,9 @@ try {
   })();
   const brokerBefore = brokerPid === null ? null : cpuSeconds(brokerPid);
   const benchBefore = process.cpuUsage();
-  const load = loadavg()[0]!;
+  const load1 = loadavg()[0]!;
   const metricsBefore = await decisionBuckets(url);
-  const result: Result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE, headers, requests: pairs() });
+  const result = await load('m', RATE, SECONDS);
   const chargingCpu = chargingBefore === null ? null : (cpuSeconds(child.pid!) ?? 0) - chargingBefore;
   const brokerCpu = brokerBefore === null || brokerPid === null ? null : (cpuSeconds(brokerPid) ?? 0) - brokerBefore;
   const benchUsage = process.cpuUsage(benchBefore);
@@ -221,22 +232,24 @@ try {
   await db.end();
   const c = check.rows[0]!;
   say(
-    `${result.requests.total} requests in ${result.duration.toFixed(1)} s: ${result.requests.average.toFixed(0)} req/s; latency p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ` +
-      `non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}, refused authorizations ${refused - refusedBefore}; ` +
+    `${result.answered} of ${result.offered} requests answered in ${result.seconds.toFixed(1)} s: ${result.reqPerS.toFixed(0)} req/s; latency from the due time p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, p99 ${result.p99Ms} ms, p99.9 ${result.p999Ms} ms, max ${result.maxMs} ms; ` +
+      `non-2xx ${result.non2xx}, errors or unanswered ${result.errors} (statuses ${JSON.stringify(result.statuses)}), refused authorizations ${refused - refusedBefore}; ` +
       `${c.entries} commits in the ledger, ${c.open} sessions open, ${c.off} balances off their ledger sum`,
   );
-  const perRequest = (cpu: number) => ((cpu * 1000) / Math.max(1, result.requests.total)).toFixed(3);
+  const perRequest = (cpu: number) => ((cpu * 1000) / Math.max(1, result.answered)).toFixed(3);
   say(
     `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms, its PostgreSQL backends ${perRequest(pgCpu)} ms, ` +
-      `the Kafka broker ${brokerCpu === null ? 'n/a' : perRequest(brokerCpu)} ms, autocannon ${perRequest(benchCpu)} ms; ` +
-      `machine load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores when the measurement began`,
+      `the Kafka broker ${brokerCpu === null ? 'n/a' : perRequest(brokerCpu)} ms, the load generator ${perRequest(benchCpu)} ms; ` +
+      `machine load average ${load1.toFixed(1)} on ${(await import('node:os')).cpus().length} cores when the measurement began`,
   );
   // The time a request spends inside charging's handler (body parsed -> answer ready), from its own histogram:
-  // the rest of the latency is the trip through the loaded machine (scheduling, sockets, autocannon).
+  // the rest of the latency is the trip through the loaded machine (scheduling, sockets, the load generator).
   const inside = (op: string) => {
     const q = (p: number) => quantileOf(metricsBefore.get(op) ?? new Map(), metricsAfter.get(op) ?? new Map(), p);
     return { p50: q(0.5), p99: q(0.99) };
   };
+  const loop = loopDelayOf(lastScrape);
+  say(`charging's event loop while measuring: delay p50 ${loop['0.5']} ms, p99 ${loop['0.99']} ms, p99.9 ${loop['0.999']} ms, max ${loop.max} ms`);
   const auth = inside('credit:authorize');
   const term = inside('credit:terminate');
   say(`inside charging (histogram bucket bounds): authorize p50 <= ${auth.p50} ms, p99 <= ${auth.p99} ms; terminate p50 <= ${term.p50} ms, p99 <= ${term.p99} ms`);
@@ -244,16 +257,21 @@ try {
   console.log(
     JSON.stringify({
       bench: 'charging.authorize',
-      req_per_s: Math.round(result.requests.average),
-      p50_ms: result.latency.p50,
-      p99_ms: result.latency.p99,
+      req_per_s: Math.round(result.reqPerS),
+      p50_ms: result.p50Ms,
+      p99_ms: result.p99Ms,
+      p999_ms: result.p999Ms,
+      non_2xx: result.non2xx,
+      errors: result.errors,
       charging_cpu_ms_per_request: chargingCpu === null ? null : Number(perRequest(chargingCpu)),
       postgres_cpu_ms_per_request: Number(perRequest(pgCpu)),
       kafka_cpu_ms_per_request: brokerCpu === null ? null : Number(perRequest(brokerCpu)),
-      autocannon_cpu_ms_per_request: Number(perRequest(benchCpu)),
+      generator_cpu_ms_per_request: Number(perRequest(benchCpu)),
       inside_authorize_p99_ms: auth.p99,
       inside_terminate_p99_ms: term.p99,
-      load_average: Number(load.toFixed(1)),
+      event_loop_delay_p99_ms: loop['0.99'] ?? null,
+      event_loop_delay_max_ms: loop.max ?? null,
+      load_average: Number(load1.toFixed(1)),
     }),
   );
 } finally {

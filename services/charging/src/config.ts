@@ -26,10 +26,12 @@ export const chargingConfigShape = {
   /** PostgreSQL connections for real-time reads (an account's first load, calls not held in memory). */
   RCP_DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
   /**
-   * How long the owner's writer waits to gather decisions into one group commit once it has one (0: a commit
-   * takes whatever arrived while the previous one was committing).
+   * How long the owner's writer lets decisions gather into one group commit, from the oldest one queued (0: a
+   * commit takes whatever arrived while the previous one was committing). Longer: fewer, larger transactions,
+   * and a call authorized and terminated within it is written once; what a crash can lose grows with it (see
+   * docs/charging.md, "Guarantees": never money).
    */
-  RCP_GROUP_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(0),
+  RCP_GROUP_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(5),
 };
 export type ChargingConfig = ReturnType<typeof loadChargingConfig>;
 export function loadChargingConfig(env: NodeJS.ProcessEnv = process.env) {

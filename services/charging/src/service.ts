@@ -1,4 +1,6 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Gauge } from 'prom-client';
 import { createPool, drainOutbox } from '@rcp/db';
 import { runContractConsumer } from '@rcp/kafka';
 import { createServiceContext, type ServiceContext } from '@rcp/runtime';
@@ -43,6 +45,23 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
       'Balance and credit control: the ledger, prepaid credit, top-ups and auto-recharge, postpaid fallback and credit limits, and the real-time API switches call to authorize, update and terminate calls and charge one-shot events.',
     config,
     migrationsFolder,
+  });
+  // How long work waited for the event loop since the previous scrape (a blocked loop: a long synchronous task,
+  // a garbage-collection pause), beside the requests' own processing time: where a switch's latency comes from.
+  const loopDelay = monitorEventLoopDelay({ resolution: 2 });
+  loopDelay.enable();
+  ctx.onStop(async () => {
+    loopDelay.disable();
+  });
+  new Gauge({
+    name: 'rcp_event_loop_delay_seconds',
+    help: 'Event-loop delay since the previous scrape, by quantile (max: the longest stall)',
+    labelNames: ['quantile'],
+    registers: [ctx.metrics.registry],
+    collect() {
+      for (const [q, v] of [['0.5', loopDelay.percentile(50)], ['0.99', loopDelay.percentile(99)], ['0.999', loopDelay.percentile(99.9)], ['max', loopDelay.max]] as const) this.set({ quantile: q }, v / 1e9);
+      loopDelay.reset();
+    },
   });
   const accounts = new Accounts(ctx, config.RCP_TOPIC_PREFIX);
   const catalogues = new Catalogues(ctx, config.RCP_TOPIC_PREFIX, ctx.logger);

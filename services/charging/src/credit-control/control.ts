@@ -43,7 +43,7 @@ export type CreditControlDeps = {
   accounts: Accounts;
   catalogues: Catalogues;
   settings: CreditControlSettings;
-  /** Called after a group commit that wrote this decision's ledger entries (to publish their balance events soon). */
+  /** Called after a group commit that wrote this decision's balance events to the outbox (to publish them soon). */
   afterPosting: () => void;
   now?: () => Date;
 };
@@ -368,13 +368,13 @@ export class CreditControl {
         store.forget(s);
         throw err;
       }
-      const posted = book.hasChanges;
       const writes = { ...book.writes(), calls: callsJson(rows) };
+      const publishes = Boolean(writes.events?.length);
       if (!hasWrites(writes)) return value;
       const { seq, committed } = store.submit(writes, [accountId]);
       for (const row of rows) s.put(row, seq, nowMs);
       committed.then(
-        () => posted && this.deps.afterPosting(),
+        () => publishes && this.deps.afterPosting(),
         (err: Error) => this.deps.logger?.warn({ err: err.message, accountId, callId }, 'a credit decision was not written; its account is read again from PostgreSQL'),
       );
       return value;

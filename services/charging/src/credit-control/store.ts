@@ -114,6 +114,9 @@ export class AccountState {
   }
 }
 
+/** A group commit goes without waiting out its delay once this many decisions are queued. */
+const MAX_BATCH = 2000;
+
 type Submission = { seq: number; writes: Writes; accounts: string[]; resolve: () => void; reject: (err: Error) => void };
 
 export type StoreOptions = {
@@ -148,6 +151,8 @@ export class AccountStore {
   private retry: NodeJS.Timeout | null = null;
   private sweeper: NodeJS.Timeout | null = null;
   private queue: Submission[] = [];
+  /** When the oldest write in the queue was queued (performance.now()). */
+  private queuedSince = 0;
   private writing: Promise<void> | null = null;
   private nextSeq = 1;
   /** Every write up to this one is committed (they commit in order). */
@@ -422,6 +427,7 @@ export class AccountStore {
       const s = this.states.get(a);
       if (s) s.lastSeq = seq;
     }
+    if (this.queue.length === 0) this.queuedSince = performance.now();
     const committed = new Promise<void>((resolve, reject) => this.queue.push({ seq, writes, accounts, resolve, reject }));
     if (!this.writing) this.writing = this.writeLoop();
     return { seq, committed };
@@ -449,7 +455,10 @@ export class AccountStore {
   private async writeLoop(): Promise<void> {
     try {
       for (;;) {
-        if (this.o.groupCommitDelayMs > 0 && this.queue.length > 0) await new Promise((r) => setTimeout(r, this.o.groupCommitDelayMs));
+        // Batch by time and size: the oldest queued write waits at most the delay (counting the time it already
+        // waited while the previous commit ran), and a full batch goes at once.
+        const wait = this.queuedSince + this.o.groupCommitDelayMs - performance.now();
+        if (wait >= 1 && this.queue.length > 0 && this.queue.length < MAX_BATCH) await new Promise((r) => setTimeout(r, wait));
         const batch = this.queue;
         this.queue = [];
         if (batch.length === 0) break;

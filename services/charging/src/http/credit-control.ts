@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Direction, IsoInstant, Service } from '@rcp/contracts';
 import type { SwitchConfig, SwitchKeys } from '@rcp/runtime';
@@ -6,12 +6,13 @@ import { Counter } from 'prom-client';
 import { docSchema, type Metrics } from '@rcp/runtime';
 import type { CreditControl } from '../credit-control/control.js';
 import { NotOwnerError } from '../credit-control/store.js';
+import { fastAuthorize, fastEvent, fastTerminate, fastUpdate } from './validate.js';
 
 /** The id the switch will give the call's CDR (its record id): it ties the session to its rated CDR. */
 const SessionId = z.string().min(1).max(256);
 const Units = z.number().int().min(0).max(31 * 24 * 3600);
 
-const AuthorizeBody = z.object({
+export const AuthorizeBody = z.object({
   sessionId: SessionId.describe('the record id the switch will put in this call’s CDR (with the switch id, the call’s identity)'),
   accountCode: z.string().min(1).max(128).nullable().optional(),
   callingNumber: z.string().min(1).max(40),
@@ -23,9 +24,9 @@ const AuthorizeBody = z.object({
   /** Units wanted (seconds for voice; default and cap: the longest grant). */
   requestedUnits: Units.min(1).optional(),
 });
-const UpdateBody = z.object({ usedUnits: Units.describe('units used since the call started (a running total)'), requestedUnits: Units.min(1).optional() });
-const TerminateBody = z.object({ usedUnits: Units.describe('the call’s final used units (billable seconds for voice)') });
-const EventBody = z.object({
+export const UpdateBody = z.object({ usedUnits: Units.describe('units used since the call started (a running total)'), requestedUnits: Units.min(1).optional() });
+export const TerminateBody = z.object({ usedUnits: Units.describe('the call’s final used units (billable seconds for voice)') });
+export const EventBody = z.object({
   eventId: SessionId.describe('the record id the switch will put in this event’s CDR'),
   accountCode: z.string().min(1).max(128).nullable().optional(),
   callingNumber: z.string().min(1).max(40),
@@ -110,16 +111,38 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     labelNames: ['operation', 'result', 'reason'],
     registers: [deps.metrics.registry],
   });
+  // Bound once per label set (prom-client hashes a label object on every unbound call).
+  const bound = new Map<string, { inc: () => void }>();
+  const timers = new Map<string, { observe: (v: number) => void }>();
   const count = (operation: string, answer: { result: string; reason?: { code: string } }, started: number) => {
-    decisions.inc({ operation, result: answer.result, reason: answer.reason?.code ?? '' });
-    deps.metrics.processingSeconds.observe({ operation: `credit:${operation}` }, (performance.now() - started) / 1000);
+    const reason = answer.reason?.code ?? '';
+    const key = `${operation}\u0000${answer.result}\u0000${reason}`;
+    let counter = bound.get(key);
+    if (!counter) bound.set(key, (counter = decisions.labels({ operation, result: answer.result, reason })));
+    counter.inc();
+    let timer = timers.get(operation);
+    if (!timer) timers.set(operation, (timer = deps.metrics.processingSeconds.labels({ operation: `credit:${operation}` })));
+    timer.observe((performance.now() - started) / 1000);
   };
+  /**
+   * The switch a request's key belongs to. A keep-alive connection that sends the key it was authenticated
+   * with last time is not hashed again: that comparison is between two values the same client sent (no secret
+   * is compared), and a different key on it goes through the constant-time check of every switch.
+   */
+  const known = new WeakMap<object, { apiKey: unknown; authorization: unknown; sw: SwitchConfig }>();
   const authenticate = (req: FastifyRequest, reply: FastifyReply): SwitchConfig | null => {
+    const apiKey = req.headers['x-api-key'];
+    const authorization = req.headers.authorization;
+    const last = known.get(req.raw.socket);
+    if (last && typeof apiKey !== 'object' && last.apiKey === apiKey && last.authorization === authorization) return last.sw;
     const sw = deps.keys.authenticate(req);
     if (!sw) void reply.code(401).send({ error: 'unauthorized', message: 'missing or unknown API key (send it in the x-api-key header)' });
+    else known.set(req.raw.socket, { apiKey, authorization, sw });
     return sw;
   };
-  const parse = <T extends z.ZodType>(schema: T, body: unknown, reply: FastifyReply): z.infer<T> | null => {
+  const parse = <T extends z.ZodType>(schema: T, fast: (b: unknown) => z.infer<T> | null, body: unknown, reply: FastifyReply): z.infer<T> | null => {
+    const quick = fast(body);
+    if (quick) return quick;
     const parsed = schema.safeParse(body ?? {});
     if (parsed.success) return parsed.data;
     void reply.code(400).send({
@@ -141,9 +164,14 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     }
   };
 
+  // No child logger per request (fastify's default makes one, with its bindings, for every request): these
+  // routes log nothing per request, and an error is logged with the service's logger.
+  const hot = { childLoggerFactory: (logger: FastifyBaseLogger) => logger };
+
   app.post(
     '/v1/sessions',
     {
+      ...hot,
       schema: {
         tags: ['credit control'],
         summary: 'Authorize a call and reserve credit for it (initial request): granted units, price, allowance, validity; or a refusal with a reason code',
@@ -154,7 +182,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     async (req, reply) => {
       const sw = authenticate(req, reply);
       if (!sw) return reply;
-      const body = parse(AuthorizeBody, req.body, reply);
+      const body = parse(AuthorizeBody, fastAuthorize, req.body, reply);
       if (!body) return reply;
       const started = performance.now();
       const answer = await owned(reply, () => deps.control.authorize(caller(sw), body));
@@ -167,6 +195,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
   app.post(
     '/v1/sessions/:sessionId/update',
     {
+      ...hot,
       schema: {
         tags: ['credit control'],
         summary: 'Report the units used so far and ask for more (update request)',
@@ -177,7 +206,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     async (req, reply) => {
       const sw = authenticate(req, reply);
       if (!sw) return reply;
-      const body = parse(UpdateBody, req.body, reply);
+      const body = parse(UpdateBody, fastUpdate, req.body, reply);
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
       const started = performance.now();
@@ -192,6 +221,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
   app.post(
     '/v1/sessions/:sessionId/terminate',
     {
+      ...hot,
       schema: {
         tags: ['credit control'],
         summary: 'End a call: commit its final used units to the ledger and release the rest of the reservation and its channel',
@@ -202,7 +232,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     async (req, reply) => {
       const sw = authenticate(req, reply);
       if (!sw) return reply;
-      const body = parse(TerminateBody, req.body, reply);
+      const body = parse(TerminateBody, fastTerminate, req.body, reply);
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
       const started = performance.now();
@@ -245,6 +275,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
   app.post(
     '/v1/events',
     {
+      ...hot,
       schema: {
         tags: ['credit control'],
         summary: 'Charge a one-shot event (SMS, fax pages, e-mail) before delivering it: all its units are granted and committed, or it is refused',
@@ -255,7 +286,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     async (req, reply) => {
       const sw = authenticate(req, reply);
       if (!sw) return reply;
-      const body = parse(EventBody, req.body, reply);
+      const body = parse(EventBody, fastEvent, req.body, reply);
       if (!body) return reply;
       const started = performance.now();
       const answer = await owned(reply, () => deps.control.chargeEvent(caller(sw), body));

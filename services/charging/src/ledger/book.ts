@@ -93,7 +93,10 @@ export class LedgerBook {
     const base = { v: 1 as const, accountId: posting.accountId, at: this.now.toISOString(), currency: a.currency };
     if (posting.cause === 'top_up') this.events.push({ ...base, type: 'topped_up', eventId, ledgerEntryId: eventId, amount: posting.amount, balance: outcome.balanceAfterPosting });
     else if (posting.cause === 'auto_recharge') this.events.push({ ...base, type: 'recharged', eventId, ledgerEntryId: eventId, amount: posting.amount, balance: outcome.balanceAfterPosting });
-    else this.events.push({ ...base, type: 'charged', eventId, ledgerEntryId: eventId, amount: posting.amount, cause: posting.cause, balance: outcome.balanceAfterPosting });
+    // A real-time commit (terminate, one-shot event) publishes only the credit events it causes: at switch
+    // traffic rates a `charged` event per call would be most of Kafka's work, and the call's rated CDR, which
+    // every call gets, posts its own entry and `charged` event with the final amount.
+    else if (posting.cause !== 'reservation_commit') this.events.push({ ...base, type: 'charged', eventId, ledgerEntryId: eventId, amount: posting.amount, cause: posting.cause, balance: outcome.balanceAfterPosting });
     for (const e of outcome.events) {
       if (e.type === 'recharged') {
         // The recharge a charge triggered: its own ledger entry, caused by (and named after) that charge.
