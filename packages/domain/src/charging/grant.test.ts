@@ -117,6 +117,36 @@ describe('grantUnits over the rating engine', () => {
     if (!priced.ok) expect(priced.refusal.code).toBe('unknown_destination');
   });
 
+  it('prices every total exactly as rating does, whichever total it rates first, and rarely rates twice', () => {
+    const profile = line('flat-strict');
+    const state = stateForAuthorization(version, profile, '2026-10-05T10:00:00+02:00', null, { mob10: 300 });
+    const ctx = { version, line: profile, state };
+    for (const to of ['390655512345', '393471234567', '442071234567']) {
+      const reference = priceCall(call(to), ctx);
+      for (const likely of [1, 60, 600, 10_000_000_000]) {
+        const priced = priceCall(call(to), ctx, likely);
+        expect(priced.ok).toBe(reference.ok);
+        if (!priced.ok || !reference.ok) continue;
+        for (const n of [1, 59, 60, 61, 299, 300, 301, 600, likely]) {
+          const [a, b] = [priced.probe(n), reference.probe(n)];
+          expect([a.amount, a.deniedUnits, a.charge]).toStrictEqual([b.amount, b.deniedUnits, b.charge]);
+        }
+      }
+    }
+    expect(priceCall(call('9991234'), ctx, 60)).toMatchObject({ ok: false, refusal: { code: 'unknown_destination' } });
+    // A request that fits is decided on one price; one that does not is narrowed down.
+    const counted = (probe: (n: number) => { amount: string; deniedUnits: number }) => {
+      const asked: number[] = [];
+      return { asked, probe: (n: number) => (asked.push(n), probe(n)) };
+    };
+    const fitting = counted(probeFor('payg', '390655512345'));
+    expect(grantUnits({ from: 0, requested: 60, budget: '10', probe: fitting.probe })).toMatchObject({ grantedUnits: 60, limitedBy: 'requested' });
+    expect(fitting.asked).toEqual([60]);
+    const short = counted(probeFor('payg', '390655512345'));
+    expect(grantUnits({ from: 0, requested: 600, budget: '0.25', probe: short.probe })).toMatchObject({ grantedUnits: 120, limitedBy: 'credit' });
+    expect(short.asked.length).toBeGreaterThan(2);
+  });
+
   it('never grants a price above the budget, whatever the budget (property over many budgets)', () => {
     const probe = probeFor('payg', '442071234567');
     for (let cents = 0; cents <= 300; cents += 7) {

@@ -78,34 +78,44 @@ export interface Grant<P extends UnitProbe> {
  */
 export function grantUnits<P extends UnitProbe>(args: { from: number; requested: number; budget: DecimalInput; probe: (totalUnits: number) => P }): Grant<P> {
   const { from, requested } = args;
-  const budget = nonNegative(dec(args.budget));
-  const cache = new Map<number, P>();
-  const probeAt = (units: number): P => {
-    let p = cache.get(units);
-    if (!p) cache.set(units, (p = args.probe(units)));
-    return p;
-  };
-  const fits = (units: number): boolean => {
-    const p = probeAt(units);
-    return p.deniedUnits === 0 && dec(p.amount).lessThanOrEqualTo(budget);
-  };
-  const limitAt = (units: number): GrantLimit => (probeAt(units).deniedUnits > 0 ? 'allowance' : 'credit');
   if (requested <= 0) return { totalUnits: from, grantedUnits: 0, probe: null, limitedBy: 'requested' };
+  // Module-level helpers over one search state rather than closures made per call: this runs on every
+  // credit decision, and under tsx every named closure costs a defineProperty (esbuild's keepNames).
+  const search: Search<P> = { budget: nonNegative(dec(args.budget)), probe: args.probe, seen: new Map() };
   const first = from + 1;
-  if (!fits(first)) return { totalUnits: from, grantedUnits: 0, probe: null, limitedBy: limitAt(first) };
   let lo = first;
   let hi = from + requested;
-  if (fits(hi)) lo = hi;
+  // The whole request first: it usually fits, and then one price is all the decision needs (monotone prices:
+  // if the last unit fits, every one before it does).
+  if (fits(search, hi)) lo = hi;
   else {
+    if (hi === first || !fits(search, first)) return { totalUnits: from, grantedUnits: 0, probe: null, limitedBy: limitAt(search, first) };
     // fits(lo) and not fits(hi): narrow to the last unit that fits.
     while (hi - lo > 1) {
       const mid = lo + Math.floor((hi - lo) / 2);
-      if (fits(mid)) lo = mid;
+      if (fits(search, mid)) lo = mid;
       else hi = mid;
     }
   }
-  const limitedBy: GrantLimit = lo === from + requested ? 'requested' : limitAt(lo + 1);
-  return { totalUnits: lo, grantedUnits: lo - from, probe: probeAt(lo), limitedBy };
+  const limitedBy: GrantLimit = lo === from + requested ? 'requested' : limitAt(search, lo + 1);
+  return { totalUnits: lo, grantedUnits: lo - from, probe: probeAt(search, lo), limitedBy };
+}
+
+type Search<P extends UnitProbe> = { budget: Decimal; probe: (totalUnits: number) => P; seen: Map<number, P> };
+
+function probeAt<P extends UnitProbe>(s: Search<P>, units: number): P {
+  let p = s.seen.get(units);
+  if (!p) s.seen.set(units, (p = s.probe(units)));
+  return p;
+}
+
+function fits<P extends UnitProbe>(s: Search<P>, units: number): boolean {
+  const p = probeAt(s, units);
+  return p.deniedUnits === 0 && dec(p.amount).lessThanOrEqualTo(s.budget);
+}
+
+function limitAt<P extends UnitProbe>(s: Search<P>, units: number): GrantLimit {
+  return probeAt(s, units).deniedUnits > 0 ? 'allowance' : 'credit';
 }
 
 function nonNegative(d: Decimal): Decimal {
@@ -138,21 +148,57 @@ export interface RatedProbe extends UnitProbe {
 /**
  * Prices a call or event about to happen with the rating engine: `probe(n)` rates it as an answered event of
  * n units with the line's allowance state. A rating rejection (unknown destination, no rate) is the refusal.
+ * `likelyUnits` is the total the caller will probably ask about first (the request, the used units): it is
+ * rated first and kept, so a decision usually costs one rating; only when it is rejected is one unit rated,
+ * to tell a call that cannot be priced at all (the refusal) from a total out of the engine's range.
  */
 export function priceCall(
   call: Omit<RatingCdr, 'billableUnits' | 'disposition'>,
   ctx: RatingContext,
+  likelyUnits = 1,
 ): { readonly ok: true; readonly probe: (units: number) => RatedProbe } | { readonly ok: false; readonly refusal: Refusal } {
-  const rate = (units: number) => rateCdr({ ...call, billableUnits: units, disposition: 'answered' }, ctx);
-  const first = rate(1);
-  if (first.kind === 'rejected') return { ok: false, refusal: { code: first.code, message: first.message } };
-  return {
-    ok: true,
-    probe: (units) => {
-      const out = units === 1 ? first : rate(units);
+  const pricer = new Pricer(call, ctx);
+  const likely = pricer.rate(likelyUnits);
+  if (likely.kind === 'rejected') {
+    const first = likelyUnits === 1 ? likely : pricer.rate(1);
+    if (first.kind === 'rejected') return { ok: false, refusal: { code: first.code, message: first.message } };
+    pricer.first = first.charge;
+  }
+  pricer.likelyUnits = likelyUnits;
+  pricer.likely = likely;
+  return { ok: true, probe: pricer.probe.bind(pricer) };
+}
+
+/** One call's prices by total units (a class: no closures made per decision). */
+class Pricer {
+  likelyUnits = 0;
+  likely: ReturnType<typeof rateCdr> | null = null;
+  /** The charge of one unit, for the explanation of a total out of range. */
+  first: RatedCharge | null = null;
+
+  constructor(
+    private readonly call: Omit<RatingCdr, 'billableUnits' | 'disposition'>,
+    private readonly ctx: RatingContext,
+  ) {}
+
+  rate(units: number): ReturnType<typeof rateCdr> {
+    return rateCdr({ ...this.call, billableUnits: units, disposition: 'answered' }, this.ctx);
+  }
+
+  probe(units: number): RatedProbe {
+    const out = units === this.likelyUnits && this.likely ? this.likely : this.rate(units);
+    if (out.kind === 'rejected') {
       // Out of the engine's range (absurd durations): nothing of it may be granted.
-      if (out.kind === 'rejected') return { amount: '0', deniedUnits: units, charge: first.charge };
-      return { amount: out.charge.retail.amount, deniedUnits: out.charge.denied?.units ?? 0, charge: out.charge };
-    },
-  };
+      if (!this.first) {
+        // (Rejections that do not depend on the total refuse at any total, so one unit prices when the likely
+        // total did; that total's charge stands in otherwise.)
+        const first = this.rate(1);
+        const priced = first.kind !== 'rejected' ? first : this.likely?.kind !== 'rejected' ? this.likely : null;
+        if (!priced) throw new Error(`rating rejected one unit of a call it priced: ${first.kind === 'rejected' ? first.code : ''}`);
+        this.first = priced.charge;
+      }
+      return { amount: '0', deniedUnits: units, charge: this.first };
+    }
+    return { amount: out.charge.retail.amount, deniedUnits: out.charge.denied?.units ?? 0, charge: out.charge };
+  }
 }

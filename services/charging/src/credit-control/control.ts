@@ -146,7 +146,7 @@ export class CreditControl {
         const channels = channelRefusal(h.channelsInUse, line.channels);
         if (channels) return refuse(req.sessionId, channels);
       }
-      const priced = this.price(resolved, caller, req.sessionId, req.service, req.direction, numbers, startTime, h);
+      const priced = this.price(resolved, caller, req.sessionId, req.service, req.direction, numbers, startTime, h, requested);
       if (!priced.ok) return refuse(req.sessionId, priced.refusal);
       const budget = this.budget(book, account.accountId, h.reserved, `before:${callId}`);
       const grant = grantUnits({ from: 0, requested, budget, probe: priced.probe });
@@ -198,11 +198,11 @@ export class CreditControl {
       };
       if (!resolved) return hold({ code: 'unknown_line', message: `line ${call.lineId} is no longer on account ${accountId}` }, null);
       const standing = standingRefusal(h.standing?.standing ?? 'active', h.standing?.reason);
-      const priced = this.price(resolved, caller, sessionId, call.service as Service, call.direction, numbersOf(call, resolved), call.startTime!, h);
+      const requested = Math.min(req.requestedUnits ?? (call.service === 'voice' ? this.deps.settings.maxGrantSeconds : 1), call.service === 'voice' ? this.deps.settings.maxGrantSeconds : Number.MAX_SAFE_INTEGER);
+      const priced = this.price(resolved, caller, sessionId, call.service as Service, call.direction, numbersOf(call, resolved), call.startTime!, h, used + requested);
       if (!priced.ok) return hold(priced.refusal, null);
       const usedProbe = used > 0 ? priced.probe(used) : null;
       if (standing) return hold(standing, usedProbe);
-      const requested = Math.min(req.requestedUnits ?? (call.service === 'voice' ? this.deps.settings.maxGrantSeconds : 1), call.service === 'voice' ? this.deps.settings.maxGrantSeconds : Number.MAX_SAFE_INTEGER);
       const budget = this.budget(book, accountId, h.reserved, `update:${callId}:${used}`);
       const grant = grantUnits({ from: used, requested, budget, probe: priced.probe });
       if (grant.grantedUnits === 0 || !grant.probe) return hold(grantRefusal(grant.limitedBy, this.creditCode(book, accountId)), usedProbe);
@@ -236,7 +236,7 @@ export class CreditControl {
       let draws: Record<string, number> = {};
       const resolved = this.lineOf(accountId, call.lineId);
       if (used > 0 && call.ratedRevision === null) {
-        const priced = resolved ? this.price(resolved, caller, sessionId, call.service as Service, call.direction, numbersOf(call, resolved), call.startTime!, h) : null;
+        const priced = resolved ? this.price(resolved, caller, sessionId, call.service as Service, call.direction, numbersOf(call, resolved), call.startTime!, h, used) : null;
         if (priced?.ok) {
           const probe = priced.probe(used);
           cost = probe.amount;
@@ -280,7 +280,7 @@ export class CreditControl {
       }
       const standing = standingRefusal(h.standing?.standing ?? 'active', h.standing?.reason);
       if (standing) return refuse(req.eventId, standing);
-      const priced = this.price(resolved, caller, req.eventId, req.service, req.direction, numbers, startTime, h);
+      const priced = this.price(resolved, caller, req.eventId, req.service, req.direction, numbers, startTime, h, req.units);
       if (!priced.ok) return refuse(req.eventId, priced.refusal);
       const budget = this.budget(book, account.accountId, h.reserved, `before:${callId}`);
       const grant = grantUnits({ from: 0, requested: req.units, budget, probe: priced.probe });
@@ -410,6 +410,8 @@ export class CreditControl {
     numbers: { calling: string; called: string },
     startTime: string,
     h: LineHoldings,
+    /** The total of units the decision will most likely price first (rated once, up front). */
+    likelyUnits: number,
   ): ReturnType<typeof priceCall> | { ok: false; refusal: Refusal } {
     const version = this.deps.catalogues.versionAt(startTime);
     if (!version) return { ok: false, refusal: { code: 'no_catalogue', message: `no catalogue version is in force at ${startTime}` } };
@@ -424,6 +426,7 @@ export class CreditControl {
     return priceCall(
       { source: caller.id, recordId, accountId: resolved.account.accountId, lineId: resolved.line.lineId, service, direction, callingNumber: numbers.calling, calledNumber: numbers.called, startTime },
       { version, line: profile, state },
+      likelyUnits,
     );
   }
 
@@ -485,7 +488,7 @@ export class CreditControl {
 
   /** The answer to a repeated authorize: the session's standing grant, re-priced for the explanation only. */
   private answerFromRow(caller: Caller, row: CallRow, resolved: ResolvedLine, h: LineHoldings, book: LedgerBook, sessionId: string): Granted | Refused {
-    const priced = this.price(resolved, caller, sessionId, row.service as Service, row.direction, numbersOf(row, resolved), row.startTime!, h);
+    const priced = this.price(resolved, caller, sessionId, row.service as Service, row.direction, numbersOf(row, resolved), row.startTime!, h, Math.max(1, row.grantedUnits));
     if (!priced.ok) return refuse(sessionId, priced.refusal);
     const remaining = Math.max(0, Math.round((Date.parse(row.expiresAt!) - this.now().getTime()) / 1000));
     const probe = priced.probe(Math.max(1, row.grantedUnits));
