@@ -6,7 +6,8 @@
 // The last stdout line is one JSON object.
 //
 //   RCP_BENCH_RATE (requests/s, default 5000), RCP_BENCH_SECONDS (default 20), RCP_BENCH_CONNECTIONS (default 64),
-//   RCP_BENCH_ACCOUNTS (default 500)
+//   RCP_BENCH_ACCOUNTS (default 500), RCP_BENCH_CPU_PROFILE_DIR (a CPU profile of charging),
+//   RCP_BENCH_CHARGING_NODE_OPTIONS (flags for charging's node process)
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -75,10 +76,10 @@ const ticksPerSecond = (() => {
     return 100;
   }
 })();
-function cpuSeconds(pid: number): number | null {
+function cpuSeconds(pid: number, part: 'all' | 'system' = 'all'): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    return ((part === 'all' ? Number(fields[11]) : 0) + Number(fields[12])) / ticksPerSecond;
   } catch {
     return null;
   }
@@ -152,7 +153,9 @@ try {
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, [...(process.env.RCP_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RCP_BENCH_CPU_PROFILE_DIR}`] : []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+  // RCP_BENCH_CHARGING_NODE_OPTIONS: V8/Node flags for the charging process (e.g. --max-semi-space-size=64).
+  const nodeFlags = (process.env.RCP_BENCH_CHARGING_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  child = spawn(process.execPath, [...nodeFlags, ...(process.env.RCP_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.RCP_BENCH_CPU_PROFILE_DIR}`] : []), '--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
     env: { ...process.env, KAFKA_BROKERS: brokers.join(','), DATABASE_URL: scratch.url, RCP_TOPIC_PREFIX: prefix, RCP_SWITCHES: JSON.stringify([SWITCH]), RCP_OPS_TOKEN: OPS_TOKEN, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -202,6 +205,7 @@ try {
   const backends = async () => (await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
   const pgBefore = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   const chargingBefore = cpuSeconds(child.pid!);
+  const chargingSystemBefore = cpuSeconds(child.pid!, 'system');
   // The rest of the machine's work for these requests: the Kafka broker (balance events) and the load generator (here).
   const brokerPid = (() => {
     try {
@@ -216,6 +220,8 @@ try {
   const metricsBefore = await decisionBuckets(url);
   const result = await load('m', RATE, SECONDS);
   const chargingCpu = chargingBefore === null ? null : (cpuSeconds(child.pid!) ?? 0) - chargingBefore;
+  // The kernel's share (system time: sockets, the loopback TCP stack), the rest is JavaScript and Node.
+  const chargingSystemCpu = chargingSystemBefore === null ? null : (cpuSeconds(child.pid!, 'system') ?? 0) - chargingSystemBefore;
   const brokerCpu = brokerBefore === null || brokerPid === null ? null : (cpuSeconds(brokerPid) ?? 0) - brokerBefore;
   const benchUsage = process.cpuUsage(benchBefore);
   const benchCpu = (benchUsage.user + benchUsage.system) / 1e6;
@@ -238,7 +244,7 @@ try {
   );
   const perRequest = (cpu: number) => ((cpu * 1000) / Math.max(1, result.answered)).toFixed(3);
   say(
-    `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms, its PostgreSQL backends ${perRequest(pgCpu)} ms, ` +
+    `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms (of which in the kernel ${chargingSystemCpu === null ? 'n/a' : perRequest(chargingSystemCpu)} ms), its PostgreSQL backends ${perRequest(pgCpu)} ms, ` +
       `the Kafka broker ${brokerCpu === null ? 'n/a' : perRequest(brokerCpu)} ms, the load generator ${perRequest(benchCpu)} ms; ` +
       `machine load average ${load1.toFixed(1)} on ${(await import('node:os')).cpus().length} cores when the measurement began`,
   );
@@ -264,6 +270,7 @@ try {
       non_2xx: result.non2xx,
       errors: result.errors,
       charging_cpu_ms_per_request: chargingCpu === null ? null : Number(perRequest(chargingCpu)),
+      charging_system_cpu_ms_per_request: chargingSystemCpu === null ? null : Number(perRequest(chargingSystemCpu)),
       postgres_cpu_ms_per_request: Number(perRequest(pgCpu)),
       kafka_cpu_ms_per_request: brokerCpu === null ? null : Number(perRequest(brokerCpu)),
       generator_cpu_ms_per_request: Number(perRequest(benchCpu)),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { commitCall, postRatedCall, UNCHARGED_CALL, type CallCharge } from './reconcile.js';
 
 type Step = { kind: 'commit'; cost: string } | { kind: 'rated'; revision: number; retail: string };
@@ -43,4 +44,23 @@ describe('one call is charged once, whichever of terminate and the rated CDR com
       expect(Number(call.charged)).toBe(-c.total === 0 ? 0 : -c.total);
     });
   }
+});
+
+describe('commitCall of a first commit (the fast path)', () => {
+  it('gives the strings decimal arithmetic gives, at the amount’s own scale', () => {
+    // A call whose charge is "0.0" takes the general path; for amounts with decimals the result is the same.
+    const general: CallCharge = { charged: '0.0', committed: false, ratedRevision: null };
+    fc.assert(
+      fc.property(fc.bigInt({ min: 1n, max: 10n ** 12n }), fc.integer({ min: 1, max: 8 }), (units, scale) => {
+        const digits = units.toString().padStart(scale + 1, '0');
+        const cost = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+        expect(commitCall(UNCHARGED_CALL, cost)).toStrictEqual(commitCall(general, cost));
+      }),
+    );
+    expect(commitCall(UNCHARGED_CALL, '0.4200')).toStrictEqual({ amount: '-0.4200', call: { charged: '0.4200', committed: true, ratedRevision: null } });
+    expect(commitCall(UNCHARGED_CALL, '5')).toStrictEqual({ amount: '-5', call: { charged: '5', committed: true, ratedRevision: null } });
+    // Not plain: the general path decides (zero, leading zeros, exponents).
+    expect(commitCall(UNCHARGED_CALL, '0.0000')?.call.charged).toBe('0.0000');
+    expect(commitCall(UNCHARGED_CALL, '007.50')).toStrictEqual({ amount: '-7.50', call: { charged: '7.50', committed: true, ratedRevision: null } });
+  });
 });

@@ -28,6 +28,10 @@ export interface CallPosting {
  */
 export function commitCall(call: CallCharge, cost: DecimalInput): CallPosting | null {
   if (call.committed || call.ratedRevision !== null) return null;
+  // The usual case, every terminate's: a first commit of a plain positive amount as rating writes it
+  // ("0.4200"). At its own scale its negation and the call's new total are the string itself, so no decimal
+  // arithmetic is needed (the general path below gives the same strings; reconcile.test.ts checks it).
+  if (call.charged === '0' && typeof cost === 'string' && PLAIN_AMOUNT.test(cost) && NON_ZERO.test(cost)) return { amount: `-${cost}`, call: { charged: cost, committed: true, ratedRevision: null } };
   const c = dec(cost);
   const scale = scaleOf(cost, call.charged);
   return { amount: atScale(c.negated(), scale), call: { charged: atScale(dec(call.charged).plus(c), scale), committed: true, ratedRevision: null } };
@@ -43,6 +47,9 @@ export function postRatedCall(call: CallCharge, revision: number, retailAmount: 
   const scale = scaleOf(retailAmount, call.charged);
   return { amount: atScale(dec(call.charged).minus(target), scale), call: { charged: atScale(target, scale), committed: call.committed, ratedRevision: revision } };
 }
+
+const PLAIN_AMOUNT = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
+const NON_ZERO = /[1-9]/;
 
 /** Amounts keep the precision they were rated at ("-0.1000", "0.0000"): the ledger shows what rating showed. */
 function scaleOf(...values: DecimalInput[]): number {

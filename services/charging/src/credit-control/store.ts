@@ -73,18 +73,19 @@ export class AccountState {
 
   /** What a decision on a line needs: everything the account's other calls hold, as of now. */
   holdings(lineId: string, callId: string, nowMs: number, unratedHoldMs: number): LineHoldings {
-    let reserved = new Decimal(0);
+    // Decimal arithmetic only when some other call holds credit (most decisions find none).
+    let reserved: Decimal | null = null;
     let channels = 0;
     const held: Record<string, number> = {};
     for (const c of this.open.values()) {
       if (c.callId === callId || c.expiresAt === null || Date.parse(c.expiresAt) <= nowMs) continue;
-      if (c.reserved !== '0') reserved = reserved.plus(c.reserved);
+      if (c.reserved !== '0') reserved = reserved === null ? new Decimal(c.reserved) : reserved.plus(c.reserved);
       if (c.lineId !== lineId) continue;
       if (c.holdsChannel) channels++;
       addDraws(held, c.draws);
     }
     for (const [id, u] of this.unrated) if (id !== callId && u.lineId === lineId && u.atMs > nowMs - unratedHoldMs) addDraws(held, u.draws);
-    return { reserved: reserved.toFixed(), channelsInUse: channels, heldDraws: held, standing: this.standing, reported: this.allowances.get(lineId) ?? null, call: this.call(callId) ?? null };
+    return { reserved: reserved === null ? '0' : reserved.toFixed(), channelsInUse: channels, heldDraws: held, standing: this.standing, reported: this.allowances.get(lineId) ?? null, call: this.call(callId) ?? null };
   }
 
   /** Merges rating's report of a line's buckets as charging.apply_writes merges it in PostgreSQL. */
@@ -551,7 +552,9 @@ export class AccountStore {
    */
   private forgetClosedCalls(): void {
     const now = Date.now();
-    const before = now - (this.o.closedCallMemoryMs ?? 10_000);
+    // Short: a switch's repeat comes within a second or two; a call kept longer is only old-generation garbage
+    // for the collector to mark (at switch rates, tens of thousands of calls).
+    const before = now - (this.o.closedCallMemoryMs ?? 3_000);
     const idleBefore = now - (this.o.idleAccountMemoryMs ?? 600_000);
     for (const s of [...this.states.values()]) {
       if (s.reading > 0) continue;
