@@ -52,6 +52,16 @@ describe('BatchRater', () => {
     expect(batch.stateOf(0)).toEqual(state);
   });
 
+  it('rejects CDRs without a start time or called number as rateCdr does (no TypeError from the first reads)', () => {
+    const l = line();
+    const bad = [{ ...cdr(), startTime: undefined }, { ...cdr(), calledNumber: undefined }, { ...cdr(), startTime: 7 }] as unknown as ReturnType<typeof cdr>[];
+    const r = rateBatch(version, [l], [null], bad, [0, 0, 0]);
+    r.outcomes.forEach((o, i) => {
+      expect(o).toEqual(rateCdr(bad[i]!, { version, line: l, state: null }));
+      expect(o.kind).toBe('rejected');
+    });
+  });
+
   it('rejects an invalid CDR as rateCdr does, leaving the state alone', () => {
     const l = line();
     const bad = cdr({ billableUnits: -1 });

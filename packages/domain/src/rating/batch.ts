@@ -199,6 +199,8 @@ const EMPTY_SLOTS = new Int32Array(0);
 interface LineInfo {
   readonly kind: CLine | null;
   readonly table: ZoneTable | null;
+  /** The table's slot in BatchRater.spanFrom/spanUntil/spanBand (-1 without a table). */
+  readonly zone: number;
   readonly cugs: readonly string[] | undefined;
   /** Offer basket id -> slot in the line's record (shared per offer). */
   basketIndex: Map<string, number> | null;
@@ -217,7 +219,7 @@ const REC_TOUCHED = 6;
 const REC_BASKETS = 8;
 
 // A block's lookups (see BatchRater.rate), module-level: one block at a time in the process.
-const BLOCK = 64;
+const BLOCK = 256;
 const blockOk = new Int8Array(BLOCK);
 const blockService = new Int32Array(BLOCK);
 const blockFlags = new Int32Array(BLOCK);
@@ -270,6 +272,15 @@ export class BatchRater {
   private readonly W: number;
   private readonly usageAt: number;
   private gen = 0;
+  /**
+   * By zone table: the band found last (bandSpan at spanFrom) and the instant it may change (spanUntil). A start
+   * in [spanFrom, spanUntil) has that band and that next change: bandSpan's `until` is the end of the run of
+   * equal bands of the week (capped at the local midnight and the next offset change), the same from any
+   * instant of the run. CDRs come in start order, so nearly every start hits.
+   */
+  private readonly spanFrom: Float64Array;
+  private readonly spanUntil: Float64Array;
+  private readonly spanBand: Int32Array;
 
   // Results of the last `rate` call, by position in it.
   count = 0;
@@ -341,13 +352,21 @@ export class BatchRater {
     this.W = this.usageAt + 3 * this.discountCount;
     this.rec = new Float64Array(n * this.W + REC_BASKETS + 1); // + 1: the block's first read of a line without baskets
     const indexByOffer = new Map<string, Map<string, number>>();
+    const zoneSlots = new Map<ZoneTable, number>();
     for (let i = 0; i < n; i++) {
       const line = lines[i]!;
       const l = c.line(line.offerId, line.partnerId);
       const zone = zoneInfo(line.timeZone, isValidZone);
+      const table = l === null || !zone.valid ? null : (c.bandTable ?? zone.table);
+      let zoneSlot = -1;
+      if (table !== null) {
+        zoneSlot = zoneSlots.get(table) ?? zoneSlots.size;
+        zoneSlots.set(table, zoneSlot);
+      }
       const info: LineInfo = {
         kind: l,
-        table: l === null || !zone.valid ? null : (c.bandTable ?? zone.table),
+        table,
+        zone: zoneSlot,
         cugs: line.cugs !== undefined && line.cugs.length > 0 ? line.cugs : undefined,
         basketIndex: null,
         base: null,
@@ -359,6 +378,9 @@ export class BatchRater {
       if (!index) indexByOffer.set(l.offer.id, (index = new Map(l.offer.baskets.map((b, k) => [b.id, k]))));
       info.basketIndex = index;
     }
+    this.spanFrom = new Float64Array(zoneSlots.size).fill(Number.POSITIVE_INFINITY);
+    this.spanUntil = new Float64Array(zoneSlots.size);
+    this.spanBand = new Int32Array(zoneSlots.size);
     capacity = Math.max(capacity, 1);
     this.kind = new Int8Array(capacity);
     this.slot = new Int32Array(capacity);
@@ -533,12 +555,17 @@ export class BatchRater {
     // block, with the trie walks of its CDRs taken one step at a time side by side, so their memory reads (the
     // trie, the routes, the line's counters) are in flight together rather than one after the other; then each
     // CDR rated in order.
+    // The first block's first reads; each later block's are made while the block before it is rated (stage 4
+    // computes long enough for those cache misses to be served behind it).
+    this.touchBlock(cdrs, slots, from, n < BLOCK ? n : BLOCK);
     for (let b0 = 0; b0 < n; b0 += BLOCK) {
       const m = n - b0 < BLOCK ? n - b0 : BLOCK;
-      this.touchBlock(cdrs, slots, from + b0, m);
       for (let j = 0; j < m; j++) blockOk[j] = this.prepare(j, cdrs[from + b0 + j]!, slots[from + b0 + j]!) ? 1 : 0;
       this.walkTries(m);
       this.findRoutes(m, slots, from + b0);
+      const next = from + b0 + BLOCK;
+      const nextM = n - b0 - BLOCK < BLOCK ? n - b0 - BLOCK : BLOCK;
+      let touch = 0;
       for (let j = 0; j < m; j++) {
         const k = b0 + j;
         const cdr = cdrs[from + k]!;
@@ -552,7 +579,9 @@ export class BatchRater {
           }
         }
         if (!done) this.rateObject(k, cdr, li);
+        if (j < nextM) touch += this.touch(cdrs[next + j], slots[next + j]!);
       }
+      touchSink = touch;
     }
   }
 
@@ -561,18 +590,25 @@ export class BatchRater {
    * CPU to have the block's cache misses in flight at once.
    */
   private touchBlock(cdrs: readonly RatingCdr[], slots: ArrayLike<number>, at: number, m: number): void {
-    const rec = this.rec;
-    const info = this.info;
-    const w = this.W;
     let touch = 0;
-    for (let j = 0; j < m; j++) {
-      const li = slots[at + j]!;
-      const cdr = cdrs[at + j]!;
-      const line = info[li];
-      if (line === undefined || cdr === null || typeof cdr !== 'object') continue;
-      touch += rec[li * w]! + rec[li * w + w - 1]! + (line.table === null ? 0 : 1) + (cdr.startTime as string).length + (cdr.calledNumber as string).length;
-    }
+    for (let j = 0; j < m; j++) touch += this.touch(cdrs[at + j], slots[at + j]!);
     touchSink = touch;
+  }
+
+  /** A first read of a CDR's fields and text and of its line's info and record (anything, valid or not). */
+  private touch(cdr: RatingCdr | undefined, li: number): number {
+    const line = this.info[li];
+    if (line === undefined || cdr === null || typeof cdr !== 'object') return 0;
+    const w = this.W;
+    const start: unknown = cdr.startTime;
+    const called: unknown = cdr.calledNumber;
+    return (
+      this.rec[li * w]! +
+      this.rec[li * w + w - 1]! +
+      (line.table === null ? 0 : 1) +
+      (typeof start === 'string' && start.length > 18 ? start.charCodeAt(18) : 0) +
+      (typeof called === 'string' && called.length > 0 ? called.charCodeAt(0) : 0)
+    );
   }
 
   /** Stage 1 of a block: the CDR's fields, start, band and the trie walk's first four digits; false: off the common path. */
@@ -597,15 +633,25 @@ export class BatchRater {
     const startMsRaw = parseInstantMs(startTime);
     if (startMsRaw !== startMsRaw) return false;
     const startMs = Math.floor(startMsRaw / 1000) * 1000;
-    const table = this.info[li]!.table;
+    const info = this.info[li]!;
+    const table = info.table;
     if (table === null || table === undefined) return false;
     const c = this.compiled;
-    if (!bandSpan(c, table, startMs)) return false;
+    const z = info.zone;
+    if (startMs >= this.spanFrom[z]! && startMs < this.spanUntil[z]!) {
+      blockBand[j] = this.spanBand[z]!;
+      blockUntil[j] = this.spanUntil[z]!;
+    } else {
+      if (!bandSpan(c, table, startMs)) return false;
+      this.spanFrom[z] = startMs;
+      this.spanUntil[z] = span.until;
+      this.spanBand[z] = span.band;
+      blockBand[j] = span.band;
+      blockUntil[j] = span.until;
+    }
     blockService[j] = service;
     blockFlags[j] = (inbound ? 1 : 0) | (answered ? 2 : 0);
     blockStart[j] = startMs;
-    blockBand[j] = span.band;
-    blockUntil[j] = span.until;
     blockNumber[j] = called;
     // The trie walk's start: the first four digits from the direct table.
     let node = 0;

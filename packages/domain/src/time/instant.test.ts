@@ -69,4 +69,36 @@ describe('parseInstantMs', () => {
     expect(parseInstantMs('2023-02-29T10:00:00Z')).toBeNaN();
     expect(parseInstantMs(`${pad(2023, 4)}-02-28T11:00:00Z`)).toBe(Date.UTC(2023, 1, 28, 11));
   });
+
+  it('reads any one-character change of a seconds-form instant as a strict reading does (digits, separators, offset)', () => {
+    // The strict reading: the exact form by regular expression, the fields in range, then Date for the value.
+    const strict = (text: string): number => {
+      const m = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})([Zz]|[+-](\d{2}):(\d{2}))$/.exec(text);
+      if (m === null) return Number.NaN;
+      const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((k) => Number(m[k]));
+      // Date.UTC reads years 0-99 as 1900-1999: set the full year explicitly.
+      const utc = (month: number, day: number) => new Date(0).setUTCFullYear(y!, month, day);
+      if (mo! < 1 || mo! > 12 || d! < 1 || d! > new Date(utc(mo!, 0)).getUTCDate() || h! > 23 || mi! > 59 || sec! > 59) return Number.NaN;
+      if (m[8] !== undefined && (Number(m[8]) > 23 || Number(m[9]) > 59)) return Number.NaN;
+      const off = m[8] === undefined ? 0 : (m[7]![0] === '-' ? -1 : 1) * (Number(m[8]) * 60 + Number(m[9]));
+      return utc(mo! - 1, d!) + ((h! * 60 + mi!) * 60 + sec!) * 1000 - off * 60_000;
+    };
+    const chars = '0123456789:-+TtZz /.Oa';
+    fc.assert(
+      fc.property(
+        fc.constantFrom('2024-03-05T10:07:09+01:00', '1999-12-31T23:59:59Z', '2024-02-29T00:00:00-05:30', '2061-07-15T12:34:56z'),
+        fc.nat(),
+        fc.constantFrom(...chars),
+        (text, at, ch) => {
+          const i = at % text.length;
+          const changed = text.slice(0, i) + ch + text.slice(i + 1);
+          const got = parseInstantMs(changed);
+          const expected = strict(changed);
+          if (Number.isNaN(expected)) expect(got).toBeNaN();
+          else expect(got).toBe(expected);
+        },
+      ),
+      { numRuns: 4000, seed: 11 },
+    );
+  });
 });
