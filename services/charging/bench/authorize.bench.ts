@@ -102,6 +102,25 @@ async function decisionBuckets(url: string): Promise<Map<string, Map<number, num
   return out;
 }
 
+/** Charging's garbage-collection pauses (ms) since its previous scrape: the longest and their sum. */
+function gcPausesOf(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^rcp_gc_pause_seconds\{([^}]*)\} ([0-9.e+-]+)$/gm)) {
+    const stat = /stat="([^"]+)"/.exec(m[1]!)?.[1];
+    if (stat) out[stat] = Math.round(Number(m[2]) * 1e5) / 100;
+  }
+  return out;
+}
+
+/** Seconds a process's main thread spent runnable but waiting for a core (Linux schedstat); null where unreadable. */
+function runDelaySeconds(pid: number): number | null {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return null;
+  }
+}
+
 /** Charging's event-loop delay (ms) since its previous scrape, by quantile. */
 function loopDelayOf(text: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -206,6 +225,7 @@ try {
   const pgBefore = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   const chargingBefore = cpuSeconds(child.pid!);
   const chargingSystemBefore = cpuSeconds(child.pid!, 'system');
+  const waitBefore = runDelaySeconds(child.pid!);
   // The rest of the machine's work for these requests: the Kafka broker (balance events) and the load generator (here).
   const brokerPid = (() => {
     try {
@@ -221,6 +241,7 @@ try {
   const result = await load('m', RATE, SECONDS);
   const chargingCpu = chargingBefore === null ? null : (cpuSeconds(child.pid!) ?? 0) - chargingBefore;
   // The kernel's share (system time: sockets, the loopback TCP stack), the rest is JavaScript and Node.
+  const waited = waitBefore === null ? null : (runDelaySeconds(child.pid!) ?? 0) - waitBefore;
   const chargingSystemCpu = chargingSystemBefore === null ? null : (cpuSeconds(child.pid!, 'system') ?? 0) - chargingSystemBefore;
   const brokerCpu = brokerBefore === null || brokerPid === null ? null : (cpuSeconds(brokerPid) ?? 0) - brokerBefore;
   const benchUsage = process.cpuUsage(benchBefore);
@@ -255,7 +276,11 @@ try {
     return { p50: q(0.5), p99: q(0.99) };
   };
   const loop = loopDelayOf(lastScrape);
-  say(`charging's event loop while measuring: delay p50 ${loop['0.5']} ms, p99 ${loop['0.99']} ms, p99.9 ${loop['0.999']} ms, max ${loop.max} ms`);
+  const gcs = gcPausesOf(lastScrape);
+  say(
+    `charging's event loop while measuring: delay p50 ${loop['0.5']} ms, p99 ${loop['0.99']} ms, p99.9 ${loop['0.999']} ms, max ${loop.max} ms; ` +
+      `garbage collection paused it ${gcs.total} ms in all, ${gcs.max} ms at most; its main thread waited ${waited === null ? 'n/a' : (waited * 1000).toFixed(0)} ms for a core (runnable, not running)`,
+  );
   const auth = inside('credit:authorize');
   const term = inside('credit:terminate');
   say(`inside charging (histogram bucket bounds): authorize p50 <= ${auth.p50} ms, p99 <= ${auth.p99} ms; terminate p50 <= ${term.p50} ms, p99 <= ${term.p99} ms`);
@@ -278,6 +303,9 @@ try {
       inside_terminate_p99_ms: term.p99,
       event_loop_delay_p99_ms: loop['0.99'] ?? null,
       event_loop_delay_max_ms: loop.max ?? null,
+      gc_pause_max_ms: gcs.max ?? null,
+      gc_pause_total_ms: gcs.total ?? null,
+      charging_waited_for_cpu_ms: waited === null ? null : Math.round(waited * 1000),
       load_average: Number(load1.toFixed(1)),
     }),
   );

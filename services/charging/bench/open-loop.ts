@@ -168,7 +168,8 @@ export async function openLoop(opts: {
         const n = issued++;
         dispatch(opts.unit(n, t0 + n / unitsPerMs, follow));
       }
-      if (issued < totalUnits) setTimeout(tick, 1);
+      // Sleep until the next unit is due (timers fire late, never early; lateness counts in its latency).
+      if (issued < totalUnits) setTimeout(tick, Math.max(1, Math.floor(t0 + issued / unitsPerMs - performance.now())));
       else resolve();
     };
     tick();

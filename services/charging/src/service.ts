@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Gauge } from 'prom-client';
 import { createPool, drainOutbox } from '@rcp/db';
@@ -48,7 +48,7 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
   });
   // How long work waited for the event loop since the previous scrape (a blocked loop: a long synchronous task,
   // a garbage-collection pause), beside the requests' own processing time: where a switch's latency comes from.
-  const loopDelay = monitorEventLoopDelay({ resolution: 2 });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   ctx.onStop(async () => {
     loopDelay.disable();
@@ -61,6 +61,32 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     collect() {
       for (const [q, v] of [['0.5', loopDelay.percentile(50)], ['0.99', loopDelay.percentile(99)], ['0.999', loopDelay.percentile(99.9)], ['max', loopDelay.max]] as const) this.set({ quantile: q }, v / 1e9);
       loopDelay.reset();
+    },
+  });
+  // Garbage-collection pauses since the previous scrape (the longest, and their total), to tell a collector's
+  // stall from the machine not giving the process a core.
+  let gcMaxMs = 0;
+  let gcTotalMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries() as PerformanceEntry[]) {
+      gcTotalMs += e.duration;
+      if (e.duration > gcMaxMs) gcMaxMs = e.duration;
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  ctx.onStop(async () => {
+    gc.disconnect();
+  });
+  new Gauge({
+    name: 'rcp_gc_pause_seconds',
+    help: 'Garbage-collection pauses since the previous scrape: the longest (max) and their sum (total)',
+    labelNames: ['stat'],
+    registers: [ctx.metrics.registry],
+    collect() {
+      this.set({ stat: 'max' }, gcMaxMs / 1000);
+      this.set({ stat: 'total' }, gcTotalMs / 1000);
+      gcMaxMs = 0;
+      gcTotalMs = 0;
     },
   });
   const accounts = new Accounts(ctx, config.RCP_TOPIC_PREFIX);
