@@ -28,7 +28,9 @@ import {
   RF_RETAIL,
   RF_UNANSWERED_FREE,
   RF_WHOLESALE,
-  ROUTE_STRIDE,
+  RATE_STRIDE,
+  RF_BUILT,
+  RF_WIDE,
   RT_FLAGS,
   RT_INITIAL,
   RT_L_PRICE,
@@ -38,7 +40,6 @@ import {
   RT_R_PRICE,
   RT_R_SIZE,
   RT_ROUNDING,
-  RT_SCOPE,
   RT_SUBSEQUENT,
   RT_W_CONNECT,
   RT_W_CONNECT_OVERAGE,
@@ -55,6 +56,8 @@ import {
   type CompiledVersion,
   type ConnectFeeText,
   type Route,
+  type RouteScope,
+  SERVICE_COUNT,
 } from './plan.js';
 import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, PartSource, RatedCharge, RatingCdr, RatingOutcome, RatingPart, RatingState, RejectionCode } from './types.js';
 
@@ -153,7 +156,7 @@ function priceSegment(route: Route, other: Route, source: number, step: number, 
  * band route's row (the same when the call does not change band); discount: the start route's (a route's
  * discount does not depend on the band).
  */
-function priceSegmentRow(rows: Float64Array, ro: number, oo: number, source: number, step: number, discount: CDiscount | null, cug: ClosedUserGroup | null, isVoice: boolean, bundled: boolean): void {
+function priceSegmentRow(rows: Int32Array, ro: number, oo: number, source: number, step: number, discount: CDiscount | null, cug: ClosedUserGroup | null, isVoice: boolean, bundled: boolean): void {
   const otherFlags = rows[oo + RT_FLAGS]!;
   const rr = (otherFlags & RF_RETAIL) !== 0 ? oo : ro;
   const wr = (otherFlags & RF_WHOLESALE) !== 0 ? oo : ro;
@@ -195,6 +198,8 @@ function priceSegmentRow(rows: Float64Array, ro: number, oo: number, source: num
 }
 
 const EMPTY_SLOTS = new Int32Array(0);
+/** Inbound events draw no bucket and move no discount. */
+const NO_SCOPE: RouteScope = Object.freeze({ basketSlots: EMPTY_SLOTS, inScopeSlots: EMPTY_SLOTS, discount: null, discountSlot: -1 });
 
 interface LineInfo {
   readonly kind: CLine | null;
@@ -230,7 +235,7 @@ const blockNumber: string[] = new Array<string>(BLOCK).fill('');
 const blockNode = new Int32Array(BLOCK);
 const blockBest = new Int32Array(BLOCK);
 const blockPos = new Int32Array(BLOCK);
-/** The CDR's route id (its row at ROUTE_STRIDE x id in CompiledVersion.routeRows). */
+/** The CDR's route key in its line kind (its rate row at RATE_STRIDE x key in CLine.rateRows). */
 const blockRoute = new Int32Array(BLOCK);
 /** Where the block's first reads go, so that they are not optimised away. */
 let touchSink = 0;
@@ -704,11 +709,12 @@ export class BatchRater {
       const node = blockBest[j]!;
       if (node === 0) continue; // no destination: rejected (outbound) or free (inbound) in stage 4
       const li = slots[at + j]!;
-      const id = c.routeId(this.info[li]!.kind!, c.destOfNode[node]!, blockService[j]!, (blockFlags[j]! & 1) === 1, blockBand[j]!);
-      blockRoute[j] = id;
-      // The row's two cache lines (c.routeRows read after routeId: building a route may replace it).
-      const rows = c.routeRows;
-      touch += rows[id * ROUTE_STRIDE]! + rows[id * ROUTE_STRIDE + ROUTE_STRIDE - 1]!;
+      const l = this.info[li]!.kind!;
+      const key = ((c.destOfNode[node]! * SERVICE_COUNT + blockService[j]!) * 2 + (blockFlags[j]! & 1)) * c.bandCount + blockBand[j]!;
+      blockRoute[j] = key;
+      const flags = l.rateRows[key * RATE_STRIDE]!;
+      if ((flags & RF_BUILT) === 0) c.buildRateRow(l, key);
+      touch += flags;
     }
     touchSink = touch;
   }
@@ -775,14 +781,15 @@ export class BatchRater {
     const inboundEvent = (blockFlags[j]! & 1) === 1;
     if (blockBest[j] === 0) return inboundEvent ? false : this.rejectColumnar(k, li, j, REJECT_UNKNOWN_DESTINATION);
     const c = this.compiled;
-    const routeId = blockRoute[j]!;
-    let rows = c.routeRows;
-    const ro = routeId * ROUTE_STRIDE;
+    const routeKey = blockRoute[j]!;
+    const table = this.info[li]!.table!;
+    const l = this.info[li]!.kind!;
+    const rows = l.rateRows;
+    const ro = routeKey * RATE_STRIDE;
     const flags = rows[ro + RT_FLAGS]!;
     if ((flags & RF_RETAIL) === 0) return inboundEvent ? false : this.rejectColumnar(k, li, j, REJECT_NO_RATE);
     if ((flags & RF_WHOLESALE) === 0) return this.rejectColumnar(k, li, j, REJECT_NO_WHOLESALE);
-    const table = this.info[li]!.table!;
-    const l = this.info[li]!.kind!;
+    if ((flags & RF_WIDE) !== 0) return false; // a number beyond int32: rateCdr
     const node = blockBest[j]!;
     const dest = c.destOfNode[node]!;
     const service = blockService[j]!;
@@ -799,7 +806,7 @@ export class BatchRater {
     if (!answered && (flags & RF_UNANSWERED_FREE) !== 0) {
       this.kind[k] = BATCH_FREE;
       this.slot[k] = li;
-      this.route[k] = routeId;
+      this.route[k] = routeKey;
       this.node[k] = node;
       this.band[k] = startBand;
       this.period[k] = this.info[li]!.base;
@@ -833,7 +840,7 @@ export class BatchRater {
     if (!inbound && lineCugs !== undefined) cug = cugFor(c, lineCugs, svc, calling, called);
 
     // Bucket draws in the baskets' order, written to the draw table (committed at the end).
-    const scope = c.scopes[rows[ro + RT_SCOPE]!]!;
+    const scope = inbound ? NO_SCOPE : c.scopeOf(l, dest, service);
     const basketSlots = cug === undefined ? scope.basketSlots : EMPTY_SLOTS;
     const remaining = this.rec;
     const bAt = li * this.W + REC_BASKETS;
@@ -883,14 +890,17 @@ export class BatchRater {
     let drawIndex = draw0;
     let drawEnd = drawEndIndex > draw0 ? this.drawUnits[draw0]! : 0;
     let band = startBand;
-    let bandRoute = routeId;
+    let bandRoute = routeKey;
     let bandEndPos = splitting ? Math.ceil((startBandUntil - startMs) / 1000) : Number.POSITIVE_INFINITY;
     while (pos < billed) {
       if (pos >= bandEndPos) {
         if (!bandSpan(c, table, startMs + pos * 1000)) throw OUT_OF_RANGE;
         band = span.band;
         bandEndPos = Math.ceil((span.until - startMs) / 1000);
-        bandRoute = band === startBand ? routeId : c.routeId(l, dest, service, inbound, band);
+        // The band's route: the same key but for its last part.
+        bandRoute = routeKey - startBand + band;
+        if ((rows[bandRoute * RATE_STRIDE + RT_FLAGS]! & RF_BUILT) === 0) c.buildRateRow(l, bandRoute);
+        if ((rows[bandRoute * RATE_STRIDE + RT_FLAGS]! & RF_WIDE) !== 0) throw OUT_OF_RANGE;
       }
       let end = billed;
       let source: number;
@@ -934,7 +944,6 @@ export class BatchRater {
 
     // Price the segments exactly (rationals of millionths over a common denominator).
     const bundled = l.bundled;
-    rows = c.routeRows; // building a band's route may have replaced it
     const cugGroup = cug === undefined ? null : cug;
     let rNum = 0;
     let rDen = 1;
@@ -942,7 +951,7 @@ export class BatchRater {
     let wDen = 1;
     for (let s = seg0; s < segEnd; s++) {
       const segUnits = this.segUnits[s]!;
-      priceSegmentRow(rows, ro, this.segRoute[s]! * ROUTE_STRIDE, this.segSource[s]!, this.segStep[s]!, discount, cugGroup, isVoice, bundled);
+      priceSegmentRow(rows, ro, this.segRoute[s]! * RATE_STRIDE, this.segSource[s]!, this.segStep[s]!, discount, cugGroup, isVoice, bundled);
       const aNum = mul(segUnits, pUNum);
       const aDen = mul(pSize, pUDen);
       const waNum = mul(segUnits, pWuNum);
@@ -1015,7 +1024,7 @@ export class BatchRater {
 
     this.kind[k] = BATCH_RATED;
     this.slot[k] = li;
-    this.route[k] = routeId;
+    this.route[k] = routeKey;
     this.node[k] = node;
     this.band[k] = startBand;
     this.answered[k] = answered ? 1 : 0;
@@ -1138,7 +1147,7 @@ export class BatchRater {
 
   private materialiseFree(i: number, state: RatingState): RatingOutcome {
     const c = this.compiled;
-    const route = c.routeList[this.route[i]!]!;
+    const route = c.routeAt(this.info[this.slot[i]!]!.kind!, this.route[i]!);
     const node = this.node[i]!;
     return freeEvent(c, this.info[this.slot[i]!]!.kind!, state, c.destIds[c.destinationOf(node)]!, c.prefixOf(node), c.bandIds[this.band[i]!]!, route);
   }
@@ -1147,7 +1156,7 @@ export class BatchRater {
     const c = this.compiled;
     const li = this.slot[i]!;
     const l = this.info[li]!.kind!;
-    const route = c.routeList[this.route[i]!]!;
+    const route = c.routeAt(l, this.route[i]!);
     const node = this.node[i]!;
     const billed = this.billed[i]!;
     const deniedUnits = this.denied[i]!;
@@ -1166,7 +1175,7 @@ export class BatchRater {
         const units = this.segUnits[s]!;
         const source = this.segSource[s]!;
         const step = this.segStep[s]!;
-        const other = c.routeList[this.segRoute[s]!]!;
+        const other = c.routeAt(l, this.segRoute[s]!);
         priceSegment(route, other, source, step, cug, isVoice, l.bundled, true);
         const aNum = mul(units, pUNum);
         const aDen = mul(pSize, pUDen);

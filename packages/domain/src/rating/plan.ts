@@ -242,8 +242,13 @@ export interface CLine {
   readonly wholesaleRates: (CRate | null | undefined)[];
   readonly listRates: (CRate | null | undefined)[];
   readonly routes: (Route | undefined)[];
-  /** Route id + 1 by route key (0: not built yet): the batch rater's index, 4 bytes a key. */
-  readonly routeIds: Int32Array;
+  /**
+   * The batch rater's rate rows by route key (RATE_STRIDE int32 each, RT_* fields), shared by every line kind
+   * with the same retail, wholesale and list price lists: a route's numbers depend only on those three rates.
+   */
+  readonly rateRows: Int32Array;
+  /** Scope id + 1 by destination x service (0: not looked up yet), shared by every line kind of the offer. */
+  readonly scopeIds: Int32Array;
   /** Currencies of free events without a rate. */
   readonly retailCurrency: string;
   readonly wholesaleCurrency: string;
@@ -253,15 +258,18 @@ export interface CLine {
 const HOLIDAY_FROM_DAY = daysFromCivil(1989, 1, 1);
 const HOLIDAY_TO_DAY = daysFromCivil(2061, 1, 1);
 
-// Route rows: the numbers of a route the batch rater reads per CDR, ROUTE_STRIDE float64s by route id in
-// CompiledVersion.routeRows (two cache lines, where the Route object spreads them over half a dozen, plus its
-// step-price objects: with 100 line kinds x destinations x services x bands, routes are mostly not in cache).
-// Written once with the route, from the same fields as the object (equal by construction).
+// Rate rows: the numbers of a route the batch rater reads per CDR, RATE_STRIDE int32s (one cache line) at
+// RATE_STRIDE x route key in the rows of the line kind's price lists (CLine.rateRows). Addressed directly by
+// the key (no index to read first), shared by every offer sold with the same lists (a fifth of the rows of one
+// per line kind), built on first use from the route object (equal by construction, plan.test.ts checks it).
+// A route with a number beyond int32 is marked RF_WIDE and its CDRs are rated by rateCdr.
 /** Bits of RT_FLAGS. */
 export const RF_RETAIL = 1;
 export const RF_WHOLESALE = 2;
 export const RF_UNANSWERED_FREE = 4;
 export const RF_LIST = 8;
+export const RF_BUILT = 16;
+export const RF_WIDE = 32;
 export const RT_FLAGS = 0;
 export const RT_INITIAL = 1;
 export const RT_SUBSEQUENT = 2;
@@ -277,9 +285,7 @@ export const RT_L_PRICE = 11;
 export const RT_L_SIZE = 12;
 /** rPrecision + 8 x rMode + 64 x wPrecision + 512 x wMode (precisions 0..6, modes 0..7). */
 export const RT_ROUNDING = 13;
-/** Index in CompiledVersion.scopes. */
-export const RT_SCOPE = 14;
-export const ROUTE_STRIDE = 16;
+export const RATE_STRIDE = 16;
 
 /** What a route's line kind puts in scope (baskets, discounts), shared by every route with the same content. */
 export interface RouteScope {
@@ -325,11 +331,11 @@ export class CompiledVersion {
   readonly keySpace: number;
   /** Every route built so far, by Route.id. */
   readonly routeList: Route[] = [];
-  /** Every route's row (ROUTE_STRIDE numbers, RT_* fields) by route id; replaced when it grows. */
-  routeRows = new Float64Array(ROUTE_STRIDE * 1024);
-  /** Distinct route scopes (RT_SCOPE). */
+  /** Distinct route scopes (CLine.scopeIds). */
   readonly scopes: RouteScope[] = [];
   private readonly scopeIndex = new Map<string, number>();
+  private readonly rateRowsByLists = new Map<string, Int32Array>();
+  private readonly scopeIdsByOffer = new Map<string, Int32Array>();
   /** The version's discount ids in declaration order (the slots of a line's usage arrays). */
   readonly discountIds: string[];
 
@@ -515,7 +521,8 @@ export class CompiledVersion {
           wholesaleRates: this.listCache(lists.wholesale),
           listRates: this.listCache(lists.list),
           routes: new Array(this.keySpace),
-          routeIds: new Int32Array(this.keySpace),
+          rateRows: this.rateRowsOf(`${lists.retail}\u0000${lists.wholesale}\u0000${lists.list}`),
+          scopeIds: this.scopeIdsOf(offer.id),
           retailCurrency: currency(this.version.defaults.retailPriceList),
           wholesaleCurrency: currency(this.version.defaults.wholesalePriceList),
         };
@@ -532,11 +539,61 @@ export class CompiledVersion {
     return r === undefined ? this.buildRoute(l, key, dest, service, inbound, band) : r;
   }
 
-  /** The id of the route of a line for a destination, service, direction and band (built on first use). */
-  routeId(l: CLine, dest: number, service: number, inbound: boolean, band: number): number {
-    const key = ((dest * SERVICE_COUNT + service) * 2 + (inbound ? 1 : 0)) * this.bandCount + band;
-    const id = l.routeIds[key]! - 1;
-    return id >= 0 ? id : this.buildRoute(l, key, dest, service, inbound, band).id;
+  /** The route of a line kind by its key (as `route`; the key encodes destination, service, direction, band). */
+  routeAt(l: CLine, key: number): Route {
+    const r = l.routes[key];
+    if (r !== undefined) return r;
+    const band = key % this.bandCount;
+    const direction = ((key - band) / this.bandCount) % 2;
+    const ds = (key - band) / this.bandCount / 2 - direction / 2;
+    const service = ds % SERVICE_COUNT;
+    return this.buildRoute(l, key, (ds - service) / SERVICE_COUNT, service, direction === 1, band);
+  }
+
+  /** Writes the rate row of a route key in the line kind's rows (RF_BUILT set), from the route object. */
+  buildRateRow(l: CLine, key: number): void {
+    const r = this.routeAt(l, key);
+    const rows = l.rateRows;
+    const at = key * RATE_STRIDE;
+    const values = [r.initial, r.subsequent, r.minimum, r.rPrice, r.rSize, r.wPrice, r.wSize, r.rConnect, r.wConnect, r.wholesaleConnectOverage, r.lPrice, r.lSize];
+    let wide = false;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if ((v | 0) !== v) wide = true;
+      rows[at + RT_INITIAL + i] = v;
+    }
+    rows[at + RT_ROUNDING] = r.rPrecision + 8 * r.rMode + 64 * r.wPrecision + 512 * r.wMode;
+    rows[at + RT_FLAGS] =
+      RF_BUILT | (r.retail !== null ? RF_RETAIL : 0) | (r.wholesale !== null ? RF_WHOLESALE : 0) | (r.unansweredFree ? RF_UNANSWERED_FREE : 0) | (r.listOrRetail !== null ? RF_LIST : 0) | (wide ? RF_WIDE : 0);
+  }
+
+  /** What an outbound route of the line kind to a destination and service puts in scope (any band: the same). */
+  scopeOf(l: CLine, dest: number, service: number): RouteScope {
+    const at = dest * SERVICE_COUNT + service;
+    const id = l.scopeIds[at]!;
+    if (id !== 0) return this.scopes[id - 1]!;
+    const r = this.route(l, dest, service, false, 0);
+    const key = `${r.basketSlots.join(',')}|${r.inScopeSlots.join(',')}|${r.discountSlot}`;
+    let scope = this.scopeIndex.get(key);
+    if (scope === undefined) {
+      scope = this.scopes.length;
+      this.scopes.push(Object.freeze({ basketSlots: r.basketSlots, inScopeSlots: r.inScopeSlots, discount: r.discount, discountSlot: r.discountSlot }));
+      this.scopeIndex.set(key, scope);
+    }
+    l.scopeIds[at] = scope + 1;
+    return this.scopes[scope]!;
+  }
+
+  private rateRowsOf(lists: string): Int32Array {
+    let rows = this.rateRowsByLists.get(lists);
+    if (!rows) this.rateRowsByLists.set(lists, (rows = new Int32Array(this.keySpace * RATE_STRIDE)));
+    return rows;
+  }
+
+  private scopeIdsOf(offerId: string): Int32Array {
+    let ids = this.scopeIdsByOffer.get(offerId);
+    if (!ids) this.scopeIdsByOffer.set(offerId, (ids = new Int32Array(this.destIds.length * SERVICE_COUNT)));
+    return ids;
   }
 
   private buildRoute(l: CLine, key: number, dest: number, service: number, inbound: boolean, band: number): Route {
@@ -608,41 +665,7 @@ export class CompiledVersion {
     };
     this.routeList.push(route);
     l.routes[key] = route;
-    l.routeIds[key] = route.id + 1;
-    this.writeRow(route);
     return route;
-  }
-
-  private writeRow(r: Route): void {
-    let rows = this.routeRows;
-    const at = r.id * ROUTE_STRIDE;
-    if (at + ROUTE_STRIDE > rows.length) {
-      const grown = new Float64Array(rows.length * 2);
-      grown.set(rows);
-      this.routeRows = rows = grown;
-    }
-    rows[at + RT_FLAGS] = (r.retail !== null ? RF_RETAIL : 0) | (r.wholesale !== null ? RF_WHOLESALE : 0) | (r.unansweredFree ? RF_UNANSWERED_FREE : 0) | (r.listOrRetail !== null ? RF_LIST : 0);
-    rows[at + RT_INITIAL] = r.initial;
-    rows[at + RT_SUBSEQUENT] = r.subsequent;
-    rows[at + RT_MINIMUM] = r.minimum;
-    rows[at + RT_R_PRICE] = r.rPrice;
-    rows[at + RT_R_SIZE] = r.rSize;
-    rows[at + RT_W_PRICE] = r.wPrice;
-    rows[at + RT_W_SIZE] = r.wSize;
-    rows[at + RT_R_CONNECT] = r.rConnect;
-    rows[at + RT_W_CONNECT] = r.wConnect;
-    rows[at + RT_W_CONNECT_OVERAGE] = r.wholesaleConnectOverage;
-    rows[at + RT_L_PRICE] = r.lPrice;
-    rows[at + RT_L_SIZE] = r.lSize;
-    rows[at + RT_ROUNDING] = r.rPrecision + 8 * r.rMode + 64 * r.wPrecision + 512 * r.wMode;
-    const key = `${r.basketSlots.join(',')}|${r.inScopeSlots.join(',')}|${r.discountSlot}`;
-    let scope = this.scopeIndex.get(key);
-    if (scope === undefined) {
-      scope = this.scopes.length;
-      this.scopes.push(Object.freeze({ basketSlots: r.basketSlots, inScopeSlots: r.inScopeSlots, discount: r.discount, discountSlot: r.discountSlot }));
-      this.scopeIndex.set(key, scope);
-    }
-    rows[at + RT_SCOPE] = scope;
   }
 
   private readonly sharedLists = new Map<string, readonly string[]>();
