@@ -33,7 +33,9 @@ export type LoadReport = {
   maxMs: number;
 };
 
-type Conn = { socket: Socket; buf: string; job: Job | null; ready: boolean };
+type Conn = { socket: Socket; buf: Buffer | null; job: Job | null; ready: boolean };
+
+const HEAD_END = Buffer.from('\r\n\r\n');
 
 /**
  * Offers `ratePerS` requests per second for `seconds`: `pairs(n, due)` gives the n-th unit of work (its first
@@ -109,19 +111,20 @@ export async function openLoop(opts: {
   const open = (): Promise<Conn> =>
     new Promise((resolve, reject) => {
       const socket = connect({ host: opts.host, port: opts.port, noDelay: true });
-      const c: Conn = { socket, buf: '', job: null, ready: false };
+      const c: Conn = { socket, buf: null, job: null, ready: false };
       all.add(c);
-      socket.setEncoding('latin1');
       socket.once('connect', () => {
         c.ready = true;
         resolve(c);
       });
-      socket.on('data', (chunk: string) => {
-        c.buf += chunk;
+      // Answers are read as bytes: only their head is decoded, their bodies are skipped by content-length.
+      socket.on('data', (chunk: Buffer) => {
+        const b = c.buf ? Buffer.concat([c.buf, chunk]) : chunk;
+        let at = 0;
         for (;;) {
-          const end = c.buf.indexOf('\r\n\r\n');
-          if (end < 0) return;
-          const head = c.buf.slice(0, end);
+          const end = b.indexOf(HEAD_END, at);
+          if (end < 0) break;
+          const head = b.toString('latin1', at, end);
           const status = Number(head.slice(9, 12));
           const len = /\r\ncontent-length: *(\d+)/i.exec(head);
           if (!len || /\r\ntransfer-encoding:/i.test(head)) {
@@ -129,13 +132,14 @@ export async function openLoop(opts: {
             return;
           }
           const total = end + 4 + Number(len[1]);
-          if (c.buf.length < total) return;
-          c.buf = c.buf.slice(total);
+          if (b.length < total) break;
+          at = total;
           if (c.job) {
             finish(c, status);
             next(c);
           }
         }
+        c.buf = at < b.length ? b.subarray(at) : null;
       });
       socket.on('error', (err) => {
         if (!c.ready) reject(err);
