@@ -115,8 +115,8 @@ export class AccountState {
   }
 }
 
-/** A group commit goes without waiting out its delay once this many decisions are queued. */
-const MAX_BATCH = 2000;
+/** A group commit goes without waiting out its delay once this many decisions are queued, and takes no more. */
+const MAX_BATCH = 1000;
 
 type Submission = { seq: number; writes: Writes; accounts: string[]; resolve: () => void; reject: (err: Error) => void };
 
@@ -460,8 +460,17 @@ export class AccountStore {
         // waited while the previous commit ran), and a full batch goes at once.
         const wait = this.queuedSince + this.o.groupCommitDelayMs - performance.now();
         if (wait >= 1 && this.queue.length > 0 && this.queue.length < MAX_BATCH) await new Promise((r) => setTimeout(r, wait));
-        const batch = this.queue;
-        this.queue = [];
+        // At most MAX_BATCH decisions per transaction: after a slow commit (a starved machine, a busy disk)
+        // the queue can hold tens of thousands, and serialising them all at once would hold the event loop
+        // for hundreds of milliseconds. The rest go next, without waiting.
+        let batch: Submission[];
+        if (this.queue.length <= MAX_BATCH) {
+          batch = this.queue;
+          this.queue = [];
+        } else {
+          batch = this.queue.splice(0, MAX_BATCH);
+          this.queuedSince = 0;
+        }
         if (batch.length === 0) break;
         await this.commit(batch);
       }
