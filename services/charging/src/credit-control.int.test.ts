@@ -158,6 +158,13 @@ describe('authorize, update, terminate', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('invalid_request');
     expect(bad.body.issues.map((i) => i.path).sort()).toEqual(['calledNumber', 'sessionId']);
+    // The fast checks leave a bad body to zod: its errors name the field, for every operation.
+    const badTerminate = await h.http<{ error: string; issues: { path: string }[] }>('POST', '/v1/sessions/any/terminate', { usedUnits: -1 });
+    expect(badTerminate.status).toBe(400);
+    expect(badTerminate.body.issues.map((i) => i.path)).toEqual(['usedUnits']);
+    const badUnits = await h.http<{ error: string; issues: { path: string }[] }>('POST', '/v1/sessions', { sessionId: 'x-4', callingNumber: from(PREPAID), calledNumber: '065551234', requestedUnits: 1.5 });
+    expect(badUnits.status).toBe(400);
+    expect(badUnits.body.issues.map((i) => i.path)).toEqual(['requestedUnits']);
     expect((await terminate('never-authorized', 10)).status).toBe(404);
   });
 
