@@ -221,7 +221,7 @@ const REC_OVERAGE = 3;
 const REC_GEN = 4;
 const REC_DIRTY = 5;
 const REC_TOUCHED = 6;
-const REC_BASKETS = 8;
+const REC_BASKETS = 7;
 
 // A block's lookups (see BatchRater.rate), module-level: one block at a time in the process.
 const BLOCK = 256;
@@ -271,7 +271,8 @@ export class BatchRater {
   /**
    * Per line, one record of W numbers side by side (a CDR reads its line's in one or two cache lines rather than
    * from a dozen arrays): the REC_* fields, then bucket remaining by offer basket (REC_BASKETS..), then discount
-   * units, spend and presence by version discount (usageAt.., + discountCount, + 2 x discountCount).
+   * units and spend by version discount (usageAt.., + discountCount); a spend of -1 marks a discount the state
+   * has no usage entry for yet (units 0): 16 numbers a line on the benchmark's catalogue, two cache lines.
    */
   private readonly rec: Float64Array;
   private readonly W: number;
@@ -354,7 +355,7 @@ export class BatchRater {
     }
     this.discountCount = c.discountIds.length;
     this.usageAt = REC_BASKETS + maxBaskets;
-    this.W = this.usageAt + 3 * this.discountCount;
+    this.W = this.usageAt + 2 * this.discountCount;
     this.rec = new Float64Array(n * this.W + REC_BASKETS + 1); // + 1: the block's first read of a line without baskets
     const indexByOffer = new Map<string, Map<string, number>>();
     const zoneSlots = new Map<ZoneTable, number>();
@@ -450,9 +451,8 @@ export class BatchRater {
     const u = slot * this.W + this.usageAt;
     for (let d = 0; d < ids.length; d++) {
       const usage = s.usage[ids[d]!];
-      this.rec[u + d + 2 * this.discountCount] = usage === undefined ? 0 : 1;
       this.rec[u + d] = usage === undefined ? 0 : usage.units;
-      this.rec[u + d + this.discountCount] = usage === undefined ? 0 : usage.spendMicros;
+      this.rec[u + d + this.discountCount] = usage === undefined ? -1 : usage.spendMicros;
     }
   }
 
@@ -480,7 +480,7 @@ export class BatchRater {
       const d = ids.indexOf(key);
       usage[key] = d < 0 ? s.usage[key]! : { units: this.rec[u + d]!, spendMicros: this.rec[u + d + this.discountCount]! };
     }
-    for (let d = 0; d < ids.length; d++) if (this.rec[u + d + 2 * this.discountCount] === 1 && !(ids[d]! in usage)) usage[ids[d]!] = { units: this.rec[u + d]!, spendMicros: this.rec[u + d + this.discountCount]! };
+    for (let d = 0; d < ids.length; d++) if (this.rec[u + d + this.discountCount]! >= 0 && !(ids[d]! in usage)) usage[ids[d]!] = { units: this.rec[u + d]!, spendMicros: this.rec[u + d + this.discountCount]! };
     return { v: 1, offerId: s.offerId, periodKey: s.periodKey, periodEnd: s.periodEnd, periodStartMs: s.periodStartMs, periodEndMs: s.periodEndMs, buckets, usage };
   }
 
@@ -872,7 +872,8 @@ export class BatchRater {
     const uAt = li * this.W + this.usageAt;
     const dSlot = scope.discountSlot;
     const usedUnits = discount === null ? 0 : this.rec[uAt + dSlot]!;
-    const usedSpend = discount === null ? 0 : this.rec[uAt + dSlot + this.discountCount]!;
+    const spendHeld = discount === null ? 0 : this.rec[uAt + dSlot + this.discountCount]!;
+    const usedSpend = spendHeld < 0 ? 0 : spendHeld;
     const isVoice = service === 0;
     const splitting = c.split && isVoice;
 
@@ -1004,15 +1005,18 @@ export class BatchRater {
     // New counters: every in-scope discount moves (not for CUG or inbound events). Checked before any write.
     const inScope = cug === undefined ? scope.inScopeSlots : EMPTY_SLOTS;
     const spent = inScope.length > 0 ? mul(retailRounded, rScale) : 0;
-    for (let i = 0; i < inScope.length; i++) add(this.rec[uAt + inScope[i]! + this.discountCount]!, spent);
+    for (let i = 0; i < inScope.length; i++) {
+      const held = this.rec[uAt + inScope[i]! + this.discountCount]!;
+      add(held < 0 ? 0 : held, spent);
+    }
 
     // Commit: nothing above wrote the line's state.
     const consumed = billed - deniedUnits;
     for (let i = 0; i < inScope.length; i++) {
       const d = uAt + inScope[i]!;
+      const held = this.rec[d + this.discountCount]!;
       this.rec[d] = this.rec[d]! + consumed;
-      this.rec[d + this.discountCount] = this.rec[d + this.discountCount]! + spent;
-      this.rec[d + 2 * this.discountCount] = 1;
+      this.rec[d + this.discountCount] = (held < 0 ? 0 : held) + spent;
     }
     for (let i = draw0; i < drawEndIndex; i++) remaining[bAt + this.drawBasket[i]!] = this.drawLeft[i]!;
     if (inScope.length > 0 || drawEndIndex > draw0) {
