@@ -180,7 +180,8 @@ export class CreditControl {
   /** Takes the units used so far (a running total) and grants more, re-pricing the whole call so far. */
   async update(caller: Caller, sessionId: string, req: UpdateRequest): Promise<Granted | Refused | NotFound> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const accountId = await this.accountOfCall(callId);
+    const known = this.accountOfCall(callId);
+    const accountId = known instanceof Promise ? await known : known;
     if (!accountId) return { result: 'unknown_session', sessionId };
     return this.withAccount(accountId, null, callId, (book, h, write) => {
       const call = h.call;
@@ -219,7 +220,8 @@ export class CreditControl {
    */
   async terminate(caller: Caller, sessionId: string, req: TerminateRequest): Promise<Terminated | NotFound | Conflict> {
     const callId = cdrKey({ source: caller.id, recordId: sessionId });
-    const accountId = await this.accountOfCall(callId);
+    const known = this.accountOfCall(callId);
+    const accountId = known instanceof Promise ? await known : known;
     if (!accountId) return { result: 'unknown_session', sessionId };
     return this.withAccount(accountId, null, callId, (book, h, write) => {
       const call = h.call;
@@ -338,7 +340,9 @@ export class CreditControl {
   private async withAccount<T>(accountId: string, lineId: string | null, callId: string, decide: (book: LedgerBook, h: LineHoldings, write: (rows: CallWrite[]) => void) => T): Promise<T> {
     const store = this.deps.store;
     for (;;) {
-      const s = await store.state(accountId);
+      // A loaded state is used at once (awaiting a plain value would still cost a turn of the microtask queue).
+      const loaded = store.state(accountId);
+      const s = loaded instanceof Promise ? await loaded : loaded;
       let call = s.call(callId);
       if (!call && store.mayExist(callId)) {
         // A call this instance does not hold: it may have ended long ago (a reused session id, a late repeat).
@@ -382,9 +386,11 @@ export class CreditControl {
   }
 
   /** A call's account: from memory when this instance holds the call, else from PostgreSQL (a call never changes account). */
-  private async accountOfCall(callId: string): Promise<string | null> {
+  private accountOfCall(callId: string): string | null | Promise<string | null> {
     const store = this.deps.store;
-    return store.accountOfCall(callId) ?? (store.mayExist(callId) ? ((await store.lookup(null, callId))?.accountId ?? null) : null);
+    const held = store.accountOfCall(callId);
+    if (held) return held;
+    return store.mayExist(callId) ? store.lookup(null, callId).then((row) => row?.accountId ?? null) : null;
   }
 
   private lineOf(accountId: string, lineId: string): ResolvedLine | undefined {
