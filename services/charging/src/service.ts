@@ -48,7 +48,8 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
   });
   // How long work waited for the event loop since the previous scrape (a blocked loop: a long synchronous task,
   // a garbage-collection pause), beside the requests' own processing time: where a switch's latency comes from.
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  const LOOP_SAMPLE_MS = 10;
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   loopDelay.enable();
   ctx.onStop(async () => {
     loopDelay.disable();
@@ -59,7 +60,10 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     labelNames: ['quantile'],
     registers: [ctx.metrics.registry],
     collect() {
-      for (const [q, v] of [['0.5', loopDelay.percentile(50)], ['0.99', loopDelay.percentile(99)], ['0.999', loopDelay.percentile(99.9)], ['max', loopDelay.max]] as const) this.set({ quantile: q }, v / 1e9);
+      // The histogram holds the intervals between the sampling timer's runs: the delay is what exceeds the period.
+      for (const [q, v] of [['0.5', loopDelay.percentile(50)], ['0.99', loopDelay.percentile(99)], ['0.999', loopDelay.percentile(99.9)], ['max', loopDelay.max]] as const) {
+        this.set({ quantile: q }, Math.max(0, v / 1e6 - LOOP_SAMPLE_MS) / 1000);
+      }
       loopDelay.reset();
     },
   });
