@@ -19,7 +19,7 @@ import { isE164Digits } from '../numbers/normalise.js';
 import { parseInstantMs } from '../time/instant.js';
 import type { ZoneTable } from '../time/zone.js';
 import { OutOfRange, OUT_OF_RANGE, POW10, add, addOver, mul, preciseText, roundDiv, sumDenominator } from './exact.js';
-import { amountText, cugConnectMicros, cugFor, cugPriceMicros, freeEvent, isValidZone, NO_CONNECT, NO_DRAWS, NO_PARTS, NO_STEPS, rateCdrFast, serviceIndex } from './engine.js';
+import { amountText, BUCKET, CUG, cugConnectMicros, cugFor, cugPriceMicros, DENIED, DENIED_REASON, freeEvent, isValidZone, NO_CONNECT, NO_DRAWS, NO_PARTS, NO_STEPS, OVERAGE, PAYG, priceSegment, rateCdrFast, segmentPrice, serviceIndex, SOURCE_TEXT } from './engine.js';
 import {
   appliedStep,
   bandSpan,
@@ -55,19 +55,10 @@ import {
   type CLine,
   type CompiledVersion,
   type ConnectFeeText,
-  type Route,
   type RouteScope,
   SERVICE_COUNT,
 } from './plan.js';
-import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, PartSource, RatedCharge, RatingCdr, RatingOutcome, RatingPart, RatingState, RejectionCode } from './types.js';
-
-// Part sources (as in ./engine.ts).
-const BUCKET = 0;
-const OVERAGE = 1;
-const PAYG = 2;
-const CUG = 3;
-const DENIED = 4;
-const SOURCE_TEXT: readonly PartSource[] = ['bucket', 'overage', 'payg', 'cug', 'denied'];
+import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, RatedCharge, RatingCdr, RatingOutcome, RatingPart, RatingState, RejectionCode } from './types.js';
 
 /** How a CDR's result is held. */
 export const BATCH_RATED = 0;
@@ -82,77 +73,16 @@ const REJECT_UNKNOWN_DESTINATION = 0;
 const REJECT_NO_RATE = 1;
 const REJECT_NO_WHOLESALE = 2;
 
-const DENIED_REASON = 'allowance_exhausted' as const;
-
-// A segment's prices, written by priceSegment (module-level: no object per segment).
+// A segment's prices, written by priceSegmentRow (module-level: no object per segment).
 let pUNum = 0;
 let pUDen = 1;
 let pSize = 1;
 let pWuNum = 0;
 let pWSize = 1;
-let pUText = '0';
-let pWuText = '0';
 
 /**
- * The retail unit price (pUNum/pUDen millionths per pSize units) and wholesale unit price (pWuNum millionths per
- * pWSize units) of a segment, as ./engine.ts prices it. Texts only when `texts` (materialising).
- */
-function priceSegment(route: Route, other: Route, source: number, step: number, cug: ClosedUserGroup | null, isVoice: boolean, bundled: boolean, texts: boolean): void {
-  const rRoute = other.retail !== null ? other : route;
-  const wRoute = other.wholesale !== null ? other : route;
-  pUNum = 0;
-  pUDen = 1;
-  pSize = rRoute.rSize;
-  pUText = '0';
-  pWSize = wRoute.wSize;
-  switch (source) {
-    case CUG:
-      pUNum = cugPriceMicros(cug!, isVoice);
-      pSize = isVoice ? 60 : 1;
-      if (texts) pUText = preciseText(pUNum, 1);
-      pWuNum = wRoute.wPrice;
-      pWuText = wRoute.wPriceText;
-      break;
-    case BUCKET:
-      pWuNum = bundled ? 0 : wRoute.wPrice;
-      pWuText = bundled ? '0' : wRoute.wPriceText;
-      break;
-    case DENIED:
-      pWuNum = 0;
-      pWuText = '0';
-      break;
-    default: {
-      if (step >= 0) {
-        const p = rRoute.stepPrices[step];
-        if (p === undefined) throw OUT_OF_RANGE;
-        pUNum = p.num;
-        pUDen = p.den;
-        pUText = p.text;
-      } else {
-        pUNum = rRoute.rPrice;
-        pUText = rRoute.rPriceText;
-      }
-      if (source === OVERAGE) {
-        // The operator's list rate of the band, else the band's retail rate, else the retail rate in use.
-        if (other.listOrRetail !== null) {
-          pWuNum = other.lPrice;
-          pWuText = other.lPriceText;
-          pWSize = other.lSize;
-        } else {
-          pWuNum = rRoute.rPrice;
-          pWuText = rRoute.rPriceText;
-          pWSize = rRoute.rSize;
-        }
-      } else {
-        pWuNum = wRoute.wPrice;
-        pWuText = wRoute.wPriceText;
-      }
-    }
-  }
-}
-
-/**
- * priceSegment on the routes' rows (the fast path: numbers only). ro: the start route's row, oo: the segment's
+ * ./engine.ts's priceSegment on the routes' rows (the fast path: numbers only; plan.test.ts proves the rows equal
+ * the routes). ro: the start route's row, oo: the segment's
  * band route's row (the same when the call does not change band); discount: the start route's (a route's
  * discount does not depend on the band).
  */
@@ -1180,12 +1110,13 @@ export class BatchRater {
         const source = this.segSource[s]!;
         const step = this.segStep[s]!;
         const other = c.routeAt(l, this.segRoute[s]!);
-        priceSegment(route, other, source, step, cug, isVoice, l.bundled, true);
-        const aNum = mul(units, pUNum);
-        const aDen = mul(pSize, pUDen);
-        const waNum = mul(units, pWuNum);
+        priceSegment(route, other, source, step, cug, isVoice, l.bundled);
+        const { uNum, uDen, size, uText, wuNum, wSize, wuText } = segmentPrice;
+        const aNum = mul(units, uNum);
+        const aDen = mul(size, uDen);
+        const waNum = mul(units, wuNum);
         const amount = aNum === 0 ? '0' : preciseText(aNum, aDen);
-        const wholesaleAmount = waNum === 0 ? '0' : preciseText(waNum, pWSize);
+        const wholesaleAmount = waNum === 0 ? '0' : preciseText(waNum, wSize);
         const bandId = c.bandIds[this.segBand[s]!]!;
         if (step >= 0) {
           if (stepUnits === null) stepUnits = [];
@@ -1193,10 +1124,10 @@ export class BatchRater {
         }
         list[s - seg0] =
           source === BUCKET
-            ? { units, source: 'bucket', basket: l.offer.baskets[this.segBasket[s]!]!.id, band: bandId, unitPrice: '0', amount: '0', wholesaleUnitPrice: pWuText, wholesaleAmount }
+            ? { units, source: 'bucket', basket: l.offer.baskets[this.segBasket[s]!]!.id, band: bandId, unitPrice: '0', amount: '0', wholesaleUnitPrice: wuText, wholesaleAmount }
             : step >= 0
-              ? { units, source: SOURCE_TEXT[source]!, band: bandId, discount: discount!.id, discountStep: step, unitPrice: pUText, amount, wholesaleUnitPrice: pWuText, wholesaleAmount }
-              : { units, source: SOURCE_TEXT[source]!, band: bandId, unitPrice: pUText, amount, wholesaleUnitPrice: pWuText, wholesaleAmount };
+              ? { units, source: SOURCE_TEXT[source]!, band: bandId, discount: discount!.id, discountStep: step, unitPrice: uText, amount, wholesaleUnitPrice: wuText, wholesaleAmount }
+              : { units, source: SOURCE_TEXT[source]!, band: bandId, unitPrice: uText, amount, wholesaleUnitPrice: wuText, wholesaleAmount };
       }
       parts = list;
     }

@@ -74,12 +74,81 @@ export function serviceIndex(service: string): number {
 }
 
 // Part sources as small integers while walking; the texts go into the explanation.
-const BUCKET = 0;
-const OVERAGE = 1;
-const PAYG = 2;
-const CUG = 3;
-const DENIED = 4;
-const SOURCE_TEXT: readonly PartSource[] = ['bucket', 'overage', 'payg', 'cug', 'denied'];
+export const BUCKET = 0;
+export const OVERAGE = 1;
+export const PAYG = 2;
+export const CUG = 3;
+export const DENIED = 4;
+export const SOURCE_TEXT: readonly PartSource[] = ['bucket', 'overage', 'payg', 'cug', 'denied'];
+
+/**
+ * A segment's unit prices, written by priceSegment: retail uNum/uDen millionths per `size` units, wholesale
+ * wuNum millionths per wSize units, and their texts for the explanation. One object, reused: no allocation per
+ * segment on the hot path.
+ */
+export const segmentPrice = { uNum: 0, uDen: 1, size: 1, uText: '0', wuNum: 0, wSize: 1, wuText: '0' };
+
+/**
+ * The rule for which prices a segment of a call pays, for rateCdr and the batch rater alike. `route` is the
+ * route at the call's start, `other` the segment's band route (a band without its own retail or wholesale
+ * rate keeps the start's). A closed user group pays its own price; bucket units are free at retail and pay
+ * wholesale unless the offer is bundled to the partner; denied units pay nothing; the rest pays the retail
+ * rate (or the discount step's price) and, for overage, the operator's list rate of the band as wholesale.
+ */
+export function priceSegment(route: Route, other: Route, source: number, step: number, cug: ClosedUserGroup | null | undefined, isVoice: boolean, bundled: boolean): void {
+  const out = segmentPrice;
+  const rRoute = other.retail !== null ? other : route;
+  const wRoute = other.wholesale !== null ? other : route;
+  out.uNum = 0;
+  out.uDen = 1;
+  out.size = rRoute.rSize;
+  out.uText = '0';
+  out.wSize = wRoute.wSize;
+  switch (source) {
+    case CUG:
+      out.uNum = cugPriceMicros(cug!, isVoice);
+      out.size = isVoice ? 60 : 1;
+      out.uText = preciseText(out.uNum, 1);
+      out.wuNum = wRoute.wPrice;
+      out.wuText = wRoute.wPriceText;
+      break;
+    case BUCKET:
+      out.wuNum = bundled ? 0 : wRoute.wPrice;
+      out.wuText = bundled ? '0' : wRoute.wPriceText;
+      break;
+    case DENIED:
+      out.wuNum = 0;
+      out.wuText = '0';
+      break;
+    default: {
+      if (step >= 0) {
+        const p = rRoute.stepPrices[step];
+        if (p === undefined) throw OUT_OF_RANGE;
+        out.uNum = p.num;
+        out.uDen = p.den;
+        out.uText = p.text;
+      } else {
+        out.uNum = rRoute.rPrice;
+        out.uText = rRoute.rPriceText;
+      }
+      if (source === OVERAGE) {
+        // The operator's list rate of the band, else the band's retail rate, else the retail rate in use.
+        if (other.listOrRetail !== null) {
+          out.wuNum = other.lPrice;
+          out.wuText = other.lPriceText;
+          out.wSize = other.lSize;
+        } else {
+          out.wuNum = rRoute.rPrice;
+          out.wuText = rRoute.rPriceText;
+          out.wSize = rRoute.rSize;
+        }
+      } else {
+        out.wuNum = wRoute.wPrice;
+        out.wuText = wRoute.wPriceText;
+      }
+    }
+  }
+}
 
 // The call's segments (maximal runs of units with the same source, basket, band and discount step), written by
 // the walk and read by the pricing loop of the same call. Module-level so that a call allocates none of them.
@@ -118,7 +187,7 @@ export const NO_PARTS: readonly RatingPart[] = Object.freeze([]);
 export const ZERO_USAGE: DiscountUsage = Object.freeze({ units: 0, spendMicros: 0 });
 export const NO_CONNECT: ConnectFeeText = Object.freeze({ retail: '0', wholesale: '0' });
 const ZERO_INCREMENTS = Object.freeze({ initial: 0, subsequent: 0, minimum: 0 });
-const DENIED_REASON = 'allowance_exhausted' as const;
+export const DENIED_REASON = 'allowance_exhausted' as const;
 
 function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
   const version = ctx.version;
@@ -298,62 +367,10 @@ function rateExact(cdr: RatingCdr, ctx: RatingContext): RatingOutcome {
     const segBandIndex = segBand[k]!;
     // The rates of the segment's band; a band without its own rate keeps the start's.
     const other = segBandIndex === startBand ? route : c.route(l, dest, service, inbound, segBandIndex);
-    const rRoute = other.retail !== null ? other : route;
-    const wRoute = other.wholesale !== null ? other : route;
-    // Retail unit price as uNum/uDen millionths per `size` units, wholesale as wuNum millionths per wSize.
-    let uNum = 0;
-    let uDen = 1;
-    let size = rRoute.rSize;
-    let uText = '0';
-    let wuNum: number;
-    let wSize = wRoute.wSize;
-    let wuText: string;
     const step = segStep[k]!;
-    switch (source) {
-      case CUG:
-        uNum = cugPriceMicros(cug!, isVoice);
-        size = isVoice ? 60 : 1;
-        uText = preciseText(uNum, 1);
-        wuNum = wRoute.wPrice;
-        wuText = wRoute.wPriceText;
-        break;
-      case BUCKET:
-        wuNum = bundled ? 0 : wRoute.wPrice;
-        wuText = bundled ? '0' : wRoute.wPriceText;
-        break;
-      case DENIED:
-        wuNum = 0;
-        wuText = '0';
-        break;
-      default: {
-        if (step >= 0) {
-          const p = rRoute.stepPrices[step];
-          if (p === undefined) throw OUT_OF_RANGE;
-          uNum = p.num;
-          uDen = p.den;
-          uText = p.text;
-          stepUnits[step] = stepUnits[step]! + units;
-        } else {
-          uNum = rRoute.rPrice;
-          uText = rRoute.rPriceText;
-        }
-        if (source === OVERAGE) {
-          // The operator's list rate of the band, else the band's retail rate, else the retail rate in use.
-          if (other.listOrRetail !== null) {
-            wuNum = other.lPrice;
-            wuText = other.lPriceText;
-            wSize = other.lSize;
-          } else {
-            wuNum = rRoute.rPrice;
-            wuText = rRoute.rPriceText;
-            wSize = rRoute.rSize;
-          }
-        } else {
-          wuNum = wRoute.wPrice;
-          wuText = wRoute.wPriceText;
-        }
-      }
-    }
+    priceSegment(route, other, source, step, cug, isVoice, bundled);
+    if (source !== CUG && source !== BUCKET && source !== DENIED && step >= 0) stepUnits[step] = stepUnits[step]! + units;
+    const { uNum, uDen, size, uText, wuNum, wSize, wuText } = segmentPrice;
     const aNum = mul(units, uNum);
     const aDen = mul(size, uDen);
     const waNum = mul(units, wuNum);
