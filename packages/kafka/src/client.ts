@@ -1,5 +1,9 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+import { installProduceEncoding } from './produce-encoding.js';
+
+// Every producer of the platform writes its requests with produce-encoding.ts (same bytes, a tenth of the CPU).
+installProduceEncoding();
 
 /** kafkajs with its log lines sent through the service's pino logger. */
 export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
