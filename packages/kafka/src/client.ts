@@ -1,9 +1,12 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import { installProduceEncoding } from './produce-encoding.js';
+import { installRecordDecoding } from './record-decoding.js';
 
-// Every producer of the platform writes its requests with produce-encoding.ts (same bytes, a tenth of the CPU).
+// Every producer and consumer of the platform encodes requests and reads fetched records with these (the same
+// bytes and the same record objects as kafkajs's own code, for a fraction of the CPU; see each file).
 installProduceEncoding();
+installRecordDecoding();
 
 /** kafkajs with its log lines sent through the service's pino logger. */
 export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
