@@ -11,62 +11,19 @@
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { openLoop, post, type Job } from './open-loop.js';
-import type { AccountUpserted, CatalogueEventV1 } from '@rcp/contracts';
-import { createPool, createScratchDatabase } from '@rcp/db';
+import { provision, SWITCH } from './fixture.js';
+import { createPool } from '@rcp/db';
 import { startInfra } from '@rcp/infra';
-import { ContractProducer, createKafka, ensureTopics } from '@rcp/kafka';
-import { createLogger } from '@rcp/runtime';
 
 const RATE = Number(process.env.RCP_BENCH_RATE ?? 5000);
 const SECONDS = Number(process.env.RCP_BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.RCP_BENCH_CONNECTIONS ?? 64);
 const ACCOUNTS = Number(process.env.RCP_BENCH_ACCOUNTS ?? 500);
 const OPS_TOKEN = 'bench-ops-token-0123456789';
-const SWITCH = { id: 'bench-switch', apiKey: 'bench-switch-key-0123456789abcdef', country: '39', timeZone: 'Europe/Rome' };
 const say = (s: string) => process.stderr.write(`[bench] ${s}\n`);
-
-const CATALOGUE = {
-  catalogue: 'bench',
-  versions: [
-    {
-      version: 'bench-1',
-      effectiveFrom: '2020-01-01T00:00:00Z',
-      destinations: [
-        { id: 'IT', name: 'Italy', prefixes: ['39'] },
-        { id: 'IT-MOB', name: 'Italy mobile', prefixes: ['393'] },
-      ],
-      defaults: { retailPriceList: 'retail', wholesalePriceList: 'wholesale' },
-      priceLists: [
-        { id: 'retail', kind: 'retail', currency: 'EUR', increments: { initial: 60, subsequent: 60 }, rates: [{ destination: 'IT', pricePerMinute: '0.1000' }, { destination: 'IT-MOB', pricePerMinute: '0.1200' }] },
-        { id: 'wholesale', kind: 'wholesale', currency: 'EUR', rates: [{ destination: 'IT', pricePerMinute: '0.0400' }, { destination: 'IT-MOB', pricePerMinute: '0.0500' }] },
-      ],
-      offers: [{ id: 'payg', kind: 'payg', channels: { count: 1000 } }],
-    },
-  ],
-};
-
-function accountOf(i: number): AccountUpserted {
-  const id = `B-${String(i).padStart(5, '0')}`;
-  return {
-    v: 1,
-    type: 'account.upserted',
-    eventId: `${id}-1`,
-    at: '2026-01-01T00:00:00Z',
-    accountId: id,
-    partnerId: null,
-    name: id,
-    country: '39',
-    timezone: 'Europe/Rome',
-    currency: 'EUR',
-    billing: { cycle: 'monthly', anchorDay: 1, taxRate: '0.22', paymentTermDays: 14 },
-    credit: { mode: 'prepaid', postpaidFallback: null, creditLimit: '0', autoRecharge: null, lowBalanceThreshold: '0' },
-    lines: [{ lineId: `${id}-L1`, numbers: [`3906${String(1_000_000 + i)}`], accountCodes: [], offerId: 'payg', channels: 1000, activeFrom: '2026-01-01', activeTo: null, closedUserGroups: [] }],
-  };
-}
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); null where that is not readable. */
 const ticksPerSecond = (() => {
@@ -156,19 +113,8 @@ let child: ChildProcess | undefined;
 let dropDb: (() => Promise<void>) | undefined;
 try {
   const brokers = infra.kafka.brokers;
-  const scratch = await createScratchDatabase(infra.postgres.url, 'bench_authorize');
+  const { scratch, prefix, accounts } = await provision(infra, 'bench_authorize', ACCOUNTS);
   dropDb = scratch.drop;
-  const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const logger = createLogger('bench', 'fatal');
-  const kafka = createKafka({ brokers, clientId: 'bench', logger });
-  await ensureTopics(kafka, prefix);
-  const producer = new ContractProducer(kafka, prefix, logger);
-  await producer.connect();
-  const catalogue: CatalogueEventV1 = { v: 1, type: 'catalogue.applied', catalogueId: 'bench', revision: 1, document: CATALOGUE, appliedAt: '2026-01-01T00:00:00Z' };
-  await producer.publish('catalogue.events', [{ key: 'bench', value: catalogue }]);
-  const accounts = Array.from({ length: ACCOUNTS }, (_, i) => accountOf(i));
-  await producer.publish('account.events', accounts.map((a) => ({ key: a.accountId, value: a })));
-  await producer.disconnect();
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -77,9 +77,10 @@ export const calls = charging.table(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
+  // No index of open calls by line: the owner holds the open calls in memory; PostgreSQL reads them only by
+  // account (an account's load, the balance endpoint) and by expiry (the sweep).
   (t) => [
     index('calls_open_by_account').on(t.accountId).where(sql`status = 'active'`),
-    index('calls_open_by_line').on(t.lineId).where(sql`status = 'active'`),
     index('calls_open_expiry').on(t.expiresAt).where(sql`status = 'active'`),
     index('calls_unrated_by_line').on(t.lineId).where(sql`committed and rated_revision is null`),
   ],

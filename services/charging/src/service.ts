@@ -112,6 +112,8 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     linesOf: (id) => accounts.get(id)?.lines.map((l) => l.lineId) ?? [],
     unratedHoldHours: config.RCP_UNRATED_HOLD_HOURS,
     groupCommitDelayMs: config.RCP_GROUP_COMMIT_DELAY_MS,
+    // Balance events a commit wrote to the outbox are published soon (kick is defined below; no commit comes before).
+    afterEvents: () => kick(),
   });
   await store.start();
   ctx.onStop(() => store.stop());
@@ -210,7 +212,6 @@ export async function createChargingService(config: ChargingConfig): Promise<Cha
     accounts,
     catalogues,
     settings: { maxGrantSeconds: config.RCP_MAX_GRANT_SECONDS, graceSeconds: config.RCP_GRANT_GRACE_SECONDS, unratedHoldHours: config.RCP_UNRATED_HOLD_HOURS },
-    afterPosting: kick,
   });
   if (config.RCP_SWITCHES.length === 0) ctx.logger.warn('RCP_SWITCHES is empty: the real-time credit-control API answers 401 to every request');
   registerCreditControlRoutes(ctx.app, { control, keys: new SwitchKeys(config.RCP_SWITCHES), metrics: ctx.metrics });

@@ -1,6 +1,6 @@
 import type { CdrRatedV1 } from '@rcp/contracts';
 import { postRatedCall } from '@rcp/domain';
-import { callCharge, callsJson, type CallRow } from '../credit-control/calls.js';
+import { callCharge, type CallRow } from '../credit-control/calls.js';
 import type { AccountState, AccountStore } from '../credit-control/store.js';
 import type { AccountTerms } from '../ledger/book.js';
 import { hasWrites, type AllowanceRow } from '../writes.js';
@@ -61,7 +61,7 @@ export async function chargeRatedCdrs(store: AccountStore, messages: CdrRatedV1[
     }
     const writes = {
       ...book.writes(),
-      calls: callsJson([...changed.values()]),
+      calls: [...changed.values()],
       allowances: [...allowances.values()].map((r): AllowanceRow => ({ line_id: r.lineId, offer_id: r.offerId, period_key: r.periodKey, at: r.at, remaining: r.remaining })),
     };
     if (!hasWrites(writes)) return { posted, skipped: messages.length - posted };

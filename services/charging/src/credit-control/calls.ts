@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { AccountStanding, CallCharge, ReportedBuckets } from '@rcp/domain';
-import type { CallJson } from '../writes.js';
 
 export type CallStatus = 'active' | 'terminated' | 'expired' | 'released' | 'event' | 'rated';
 
@@ -26,9 +25,6 @@ export type CallRow = {
   /** ISO instant; null once the call no longer holds anything. */
   expiresAt: string | null;
 };
-
-/** A call as it is to be written; with validitySeconds, it holds until that long after the commit. */
-export type CallWrite = CallRow & { validitySeconds?: number | null };
 
 export function callCharge(row: Pick<CallRow, 'charged' | 'committed' | 'ratedRevision'>): CallCharge {
   return { charged: row.charged, committed: row.committed, ratedRevision: row.ratedRevision };
@@ -62,31 +58,6 @@ export type LineHoldings = {
   /** The call itself, when it exists. */
   call: CallRow | null;
 };
-
-/** Calls as they are to be written (insert or replace). */
-export function callsJson(rows: CallWrite[]): CallJson[] {
-  return rows.map((r) => ({
-    call_id: r.callId,
-    account_id: r.accountId,
-    line_id: r.lineId,
-    service: r.service,
-    status: r.status,
-    holds_channel: r.holdsChannel,
-    direction: r.direction,
-    calling_number: r.callingNumber,
-    called_number: r.calledNumber,
-    start_time: r.startTime,
-    granted_units: r.grantedUnits,
-    used_units: r.usedUnits,
-    reserved: r.reserved,
-    draws: r.draws,
-    charged: r.charged,
-    committed: r.committed,
-    rated_revision: r.ratedRevision,
-    expires_at: r.expiresAt,
-    validity: r.validitySeconds ?? null,
-  }));
-}
 
 /** Marks lapsed reservations expired (they stopped counting when they lapsed); returns how many. */
 export async function expireLapsedReservations(pool: pg.Pool): Promise<number> {

@@ -23,7 +23,10 @@ import {
   stateForAuthorization,
   UNCHARGED_CALL,
   validitySeconds,
+  dec,
+  type CatalogueVersion,
   type GrantLimit,
+  type LineProfile,
   type RatedProbe,
   type Refusal,
 } from '@rcp/domain';
@@ -31,7 +34,7 @@ import type pino from 'pino';
 import type { LedgerBook } from '../ledger/book.js';
 import type { Accounts, Catalogues, ResolvedLine } from '../read-models.js';
 import { hasWrites } from '../writes.js';
-import { callCharge, callsJson, type CallRow, type CallWrite, type LineHoldings } from './calls.js';
+import { callCharge, type CallRow, type LineHoldings } from './calls.js';
 import type { AccountStore } from './store.js';
 
 export type CreditControlSettings = { maxGrantSeconds: number; graceSeconds: number; unratedHoldHours: number };
@@ -43,8 +46,6 @@ export type CreditControlDeps = {
   accounts: Accounts;
   catalogues: Catalogues;
   settings: CreditControlSettings;
-  /** Called after a group commit that wrote this decision's balance events to the outbox (to publish them soon). */
-  afterPosting: () => void;
   now?: () => Date;
 };
 
@@ -114,10 +115,23 @@ export type Conflict = { result: 'conflict'; sessionId: string; message: string 
 const refuse = (sessionId: string, reason: Refusal, extra: Partial<Refused> = {}): Refused => ({ result: 'refused', sessionId, reason, ...extra });
 
 export class CreditControl {
+  /** The calls the decision being made writes (decisions run one at a time, synchronously; see withAccount). */
+  private pending: CallRow[] | null = null;
+  private readonly termsOf = (accountId: string) => this.deps.accounts.termsOf(accountId);
+
   constructor(private readonly deps: CreditControlDeps) {}
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
+  }
+
+  private nowMs(): number {
+    return this.deps.now ? this.deps.now().getTime() : Date.now();
+  }
+
+  /** Queues a call row for the decision being made (written with its other writes, held in memory after). */
+  private write(row: CallRow): void {
+    (this.pending ??= []).push(row);
   }
 
   /** Reserves credit (and allowance, and a channel) for a call about to start. */
@@ -132,9 +146,9 @@ export class CreditControl {
     const holdsChannel = req.service === 'voice' || req.service === 'fax';
     const { account, line } = resolved;
 
-    return this.withAccount(account.accountId, line.lineId, callId, (book, h, write) => {
+    return this.withAccount(account.accountId, line.lineId, callId, (book, h, nowMs) => {
       if (h.call) {
-        if (h.call.status === 'active' && h.call.expiresAt !== null && Date.parse(h.call.expiresAt) > this.now().getTime()) {
+        if (h.call.status === 'active' && h.call.expiresAt !== null && Date.parse(h.call.expiresAt) > nowMs) {
           // A retried authorize: the reservation it made stands, nothing is reserved twice.
           return this.answerFromRow(caller, h.call, resolved, h, book, req.sessionId);
         }
@@ -148,7 +162,7 @@ export class CreditControl {
       }
       const priced = this.price(resolved, caller, req.sessionId, req.service, req.direction, numbers, startTime, h, requested);
       if (!priced.ok) return refuse(req.sessionId, priced.refusal);
-      const budget = this.budget(book, account.accountId, h.reserved, `before:${callId}`);
+      const budget = this.budget(book, account.accountId, h.reserved, callId, 'before:');
       const grant = grantUnits({ from: 0, requested, budget, probe: priced.probe });
       if (grant.grantedUnits === 0 || !grant.probe) return refuse(req.sessionId, grantRefusal(grant.limitedBy, this.creditCode(book, account.accountId)));
       const validity = validitySeconds(req.service, grant.grantedUnits, this.deps.settings);
@@ -170,10 +184,10 @@ export class CreditControl {
         charged: '0',
         committed: false,
         ratedRevision: null,
-        expiresAt: null,
+        expiresAt: expiry(nowMs, validity),
       };
-      write([{ ...row, validitySeconds: validity }]);
-      return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId: req.sessionId });
+      this.write(row);
+      return this.granted(row, priced, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, available: budget, repeated: false, sessionId: req.sessionId });
     });
   }
 
@@ -183,18 +197,18 @@ export class CreditControl {
     const known = this.accountOfCall(callId);
     const accountId = known instanceof Promise ? await known : known;
     if (!accountId) return { result: 'unknown_session', sessionId };
-    return this.withAccount(accountId, null, callId, (book, h, write) => {
+    return this.withAccount(accountId, null, callId, (book, h, nowMs) => {
       const call = h.call;
       if (!call) return { result: 'unknown_session', sessionId };
       if (call.status !== 'active' && call.status !== 'expired') return refuse(sessionId, { code: 'session_closed', message: `session ${sessionId} has ended (${call.status})` });
-      if (call.status === 'expired' || call.expiresAt === null || Date.parse(call.expiresAt) <= this.now().getTime()) {
+      if (call.status === 'expired' || call.expiresAt === null || Date.parse(call.expiresAt) <= nowMs) {
         return refuse(sessionId, { code: 'session_expired', message: `session ${sessionId} was not updated within its validity time; its reservation was released` });
       }
       const used = Math.max(call.usedUnits, req.usedUnits);
       const resolved = this.lineOf(accountId, call.lineId);
       const hold = (reason: Refusal, probe: RatedProbe | null): Refused => {
         // No more units: the session keeps a reservation for what it used until it terminates.
-        write([{ ...call, usedUnits: used, grantedUnits: used, reserved: probe?.amount ?? call.reserved, draws: probe ? drawsOf(probe) : call.draws, validitySeconds: this.deps.settings.graceSeconds }]);
+        this.write({ ...call, usedUnits: used, grantedUnits: used, reserved: probe?.amount ?? call.reserved, draws: probe ? drawsOf(probe) : call.draws, expiresAt: expiry(nowMs, this.deps.settings.graceSeconds) });
         return refuse(sessionId, reason, { usedUnits: used, finalGrant: true });
       };
       if (!resolved) return hold({ code: 'unknown_line', message: `line ${call.lineId} is no longer on account ${accountId}` }, null);
@@ -204,13 +218,13 @@ export class CreditControl {
       if (!priced.ok) return hold(priced.refusal, null);
       const usedProbe = used > 0 ? priced.probe(used) : null;
       if (standing) return hold(standing, usedProbe);
-      const budget = this.budget(book, accountId, h.reserved, `update:${callId}:${used}`);
+      const budget = this.budget(book, accountId, h.reserved, callId, 'update:', used);
       const grant = grantUnits({ from: used, requested, budget, probe: priced.probe });
       if (grant.grantedUnits === 0 || !grant.probe) return hold(grantRefusal(grant.limitedBy, this.creditCode(book, accountId)), usedProbe);
       const validity = validitySeconds(call.service, grant.grantedUnits, this.deps.settings);
-      const row: CallRow = { ...call, usedUnits: used, grantedUnits: grant.totalUnits, reserved: grant.probe.amount, draws: drawsOf(grant.probe) };
-      write([{ ...row, validitySeconds: validity }]);
-      return this.granted(row, resolved, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, h, book, repeated: false, sessionId });
+      const row: CallRow = { ...call, usedUnits: used, grantedUnits: grant.totalUnits, reserved: grant.probe.amount, draws: drawsOf(grant.probe), expiresAt: expiry(nowMs, validity) };
+      this.write(row);
+      return this.granted(row, priced, grant.probe, { granted: grant.grantedUnits, limitedBy: grant.limitedBy, validity, available: budget, repeated: false, sessionId });
     });
   }
 
@@ -223,7 +237,7 @@ export class CreditControl {
     const known = this.accountOfCall(callId);
     const accountId = known instanceof Promise ? await known : known;
     if (!accountId) return { result: 'unknown_session', sessionId };
-    return this.withAccount(accountId, null, callId, (book, h, write) => {
+    return this.withAccount(accountId, null, callId, (book, h) => {
       const call = h.call;
       if (!call) return { result: 'unknown_session', sessionId };
       const currency = book.account(accountId).currency;
@@ -249,13 +263,13 @@ export class CreditControl {
       const posting = used > 0 ? commitCall(callCharge(call), cost) : null;
       if (posting) book.post({ accountId, currency, cause: 'reservation_commit', causeRef: callId, amount: posting.amount });
       const charged = posting?.call.charged ?? call.charged;
-      write([{ ...call, status: 'terminated', usedUnits: used, reserved: '0', draws: posting ? draws : {}, charged, committed: posting ? true : call.committed, expiresAt: null }]);
+      this.write({ ...call, status: 'terminated', usedUnits: used, reserved: '0', draws: posting ? draws : {}, charged, committed: posting ? true : call.committed, expiresAt: null });
       return {
         result: 'terminated',
         sessionId,
         accountId,
         usedUnits: used,
-        committed: { amount: posting ? posting.amount.replace(/^-/, '') : '0', currency },
+        committed: { amount: posting ? unsigned(posting.amount) : '0', currency },
         charged,
         chargedBy: call.ratedRevision === null ? 'commit' : 'rated_cdr',
         repeated: false,
@@ -272,7 +286,7 @@ export class CreditControl {
     const numbers = this.numbers(caller, resolved, req);
     if ('code' in numbers) return refuse(req.eventId, numbers);
     const { account, line } = resolved;
-    return this.withAccount(account.accountId, line.lineId, callId, (book, h, write) => {
+    return this.withAccount(account.accountId, line.lineId, callId, (book, h) => {
       const currency = book.account(account.accountId).currency;
       if (h.call) {
         if (h.call.status === 'event' || h.call.status === 'rated') {
@@ -284,7 +298,7 @@ export class CreditControl {
       if (standing) return refuse(req.eventId, standing);
       const priced = this.price(resolved, caller, req.eventId, req.service, req.direction, numbers, startTime, h, req.units);
       if (!priced.ok) return refuse(req.eventId, priced.refusal);
-      const budget = this.budget(book, account.accountId, h.reserved, `before:${callId}`);
+      const budget = this.budget(book, account.accountId, h.reserved, callId, 'before:');
       const grant = grantUnits({ from: 0, requested: req.units, budget, probe: priced.probe });
       if (grant.totalUnits < req.units || !grant.probe) {
         const limit = grant.totalUnits < req.units && grant.limitedBy === 'requested' ? 'credit' : grant.limitedBy;
@@ -292,8 +306,7 @@ export class CreditControl {
       }
       const posting = commitCall(UNCHARGED_CALL, grant.probe.amount)!;
       book.post({ accountId: account.accountId, currency, cause: 'reservation_commit', causeRef: callId, amount: posting.amount });
-      write([
-        {
+      this.write({
           callId,
           accountId: account.accountId,
           lineId: line.lineId,
@@ -312,8 +325,7 @@ export class CreditControl {
           committed: true,
           ratedRevision: null,
           expiresAt: null,
-        },
-      ]);
+        });
       return { result: 'charged', eventId: req.eventId, accountId: account.accountId, lineId: line.lineId, units: req.units, amount: grant.probe.amount, currency, repeated: false };
     });
   }
@@ -337,7 +349,7 @@ export class CreditControl {
    * answer does not wait for that commit (see docs/charging.md, "Guarantees"): a decision lost in a crash is a
    * reservation freed early or a commit the call's rated CDR makes instead.
    */
-  private async withAccount<T>(accountId: string, lineId: string | null, callId: string, decide: (book: LedgerBook, h: LineHoldings, write: (rows: CallWrite[]) => void) => T): Promise<T> {
+  private async withAccount<T>(accountId: string, lineId: string | null, callId: string, decide: (book: LedgerBook, h: LineHoldings, nowMs: number) => T): Promise<T> {
     const store = this.deps.store;
     for (;;) {
       // A loaded state is used at once (awaiting a plain value would still cost a turn of the microtask queue).
@@ -354,33 +366,30 @@ export class CreditControl {
           if (row.accountId === accountId) s.put(row, 0, Date.now());
         }
       }
-      const nowMs = this.now().getTime();
+      const nowMs = this.nowMs();
       const h = s.holdings(lineId ?? call?.lineId ?? '', callId, nowMs, store.unratedHoldMs);
       h.call = call ?? null;
-      const book = store.book([s], (id) => this.deps.accounts.termsOf(id));
-      const rows: CallRow[] = [];
+      const book = s.book(this.termsOf);
+      // From here to the queueing of its writes the decision is synchronous: `pending` is this decision's alone.
+      this.pending = null;
       let value: T;
       try {
-        value = decide(book, h, (written) => {
-          for (const w of written) {
-            const { validitySeconds: validity, ...row } = w;
-            rows.push(validity === undefined || validity === null ? row : { ...row, expiresAt: new Date(nowMs + validity * 1000).toISOString() });
-          }
-        });
+        value = decide(book, h, nowMs);
       } catch (err) {
         // The decision may have moved the balance in memory before failing: read the account again.
+        this.pending = null;
         store.forget(s);
         throw err;
       }
-      const writes = { ...book.writes(), calls: callsJson(rows) };
-      const publishes = Boolean(writes.events?.length);
+      const rows = this.pending as CallRow[] | null;
+      this.pending = null;
+      const writes = book.writes();
+      if (rows) writes.calls = rows;
       if (!hasWrites(writes)) return value;
-      const { seq, committed } = store.submit(writes, [accountId]);
-      for (const row of rows) s.put(row, seq, nowMs);
-      committed.then(
-        () => publishes && this.deps.afterPosting(),
-        (err: Error) => this.deps.logger?.warn({ err: err.message, accountId, callId }, 'a credit decision was not written; its account is read again from PostgreSQL'),
-      );
+      // Nobody waits for the commit (see docs/charging.md, "Guarantees"); the store logs a write that fails and
+      // reads the account again, and publishes the balance events after the commit that wrote them.
+      const seq = store.enqueue(writes, s.ids);
+      if (rows) for (const row of rows) s.put(row, seq, nowMs);
       return value;
     }
   }
@@ -418,7 +427,7 @@ export class CreditControl {
     h: LineHoldings,
     /** The total of units the decision will most likely price first (rated once, up front). */
     likelyUnits: number,
-  ): ReturnType<typeof priceCall> | { ok: false; refusal: Refusal } {
+  ): Priced | { ok: false; refusal: Refusal } {
     const version = this.deps.catalogues.versionAt(startTime);
     if (!version) return { ok: false, refusal: { code: 'no_catalogue', message: `no catalogue version is in force at ${startTime}` } };
     // The profile rating will use for this call's CDR: the package in force at its start, the service's overage.
@@ -429,24 +438,26 @@ export class CreditControl {
     } catch (err) {
       return { ok: false, refusal: { code: 'unknown_offer', message: (err as Error).message } };
     }
-    return priceCall(
+    const priced = priceCall(
       { source: caller.id, recordId, accountId: resolved.account.accountId, lineId: resolved.line.lineId, service, direction, callingNumber: numbers.calling, calledNumber: numbers.called, startTime },
       { version, line: profile, state },
       likelyUnits,
     );
+    return priced.ok ? { ok: true, probe: priced.probe, version, profile } : priced;
   }
 
   /**
    * The credit a grant may take: available credit (balance to the floor, less other reservations). When it is
    * below the auto-recharge threshold, the recharge is made first (it keeps the account prepaid).
    */
-  private budget(book: LedgerBook, accountId: string, reserved: string, rechargeRef: string): string {
+  private budget(book: LedgerBook, accountId: string, reserved: string, callId: string, refPrefix: 'before:' | 'update:', used?: number): string {
     const terms = this.deps.accounts.termsOf(accountId);
     const a = book.account(accountId);
     const available = availableCredit(a.state, terms.policy, reserved);
     if (!terms.policy.autoRecharge) return available.toFixed();
     const recharge = autoRechargeFor(terms.policy, available, rechargesUsed(a.recharges, terms.periodAt(this.now())));
-    if (recharge.recharge) book.recharge(accountId, recharge.amount, rechargeRef);
+    // The recharge's cause reference (made only when there is one): before:<call> at authorization, update:<call>:<used> at an update.
+    if (recharge.recharge) book.recharge(accountId, recharge.amount, used === undefined ? `${refPrefix}${callId}` : `${refPrefix}${callId}:${used}`);
     return availableCredit(book.account(accountId).state, terms.policy, reserved).toFixed();
   }
 
@@ -456,17 +467,14 @@ export class CreditControl {
 
   private granted(
     row: CallRow,
-    resolved: ResolvedLine,
+    priced: Priced,
     probe: RatedProbe,
-    o: { granted: number; limitedBy: GrantLimit; validity: number; h: LineHoldings; book: LedgerBook; repeated: boolean; sessionId: string },
+    /** available: the credit available before this grant (the decision's budget). */
+    o: { granted: number; limitedBy: GrantLimit; validity: number; available: string; repeated: boolean; sessionId: string },
   ): Granted {
     const e = probe.charge.explanation;
-    const terms = this.deps.accounts.termsOf(row.accountId);
-    const version = this.deps.catalogues.versionAt(row.startTime!);
-    const profile = lineProfileOf(resolved.account, resolved.line, { startTime: row.startTime!, service: row.service as Service });
-    const offer = version ? offerById(version, profile.offerId) : undefined;
-    const overage = offer ? overageSettingOf(offer, profile.overage) : { enabled: true, target: null };
-    const available = availableCredit(o.book.account(row.accountId).state, terms.policy, o.h.reserved).minus(probe.amount);
+    const offer = offerById(priced.version, priced.profile.offerId);
+    const overage = offer ? overageSettingOf(offer, priced.profile.overage) : { enabled: true, target: null };
     return {
       result: 'granted',
       sessionId: o.sessionId,
@@ -480,14 +488,14 @@ export class CreditControl {
       limitedBy: o.limitedBy,
       finalGrant: o.limitedBy !== 'requested',
       validitySeconds: o.validity,
-      expiresAt: new Date(this.now().getTime() + o.validity * 1000).toISOString(),
+      expiresAt: row.expiresAt!,
       reservation: { amount: probe.amount, currency: probe.charge.retail.currency },
       rate: e.rate
         ? { destination: e.destination, price: e.rate.price, per: e.rate.per, unitSize: e.rate.unitSize, connectFee: e.rate.connectFee, increments: { initial: e.increments.initial, subsequent: e.increments.subsequent } }
         : null,
-      allowance: e.bucketDraws.map((d) => ({ basket: d.basket, drawn: d.units, remainingAfter: d.remainingAfter })),
+      allowance: e.bucketDraws.length === 0 ? [] : e.bucketDraws.map((d) => ({ basket: d.basket, drawn: d.units, remainingAfter: d.remainingAfter })),
       overage: { enabled: overage.enabled, target: overage.target },
-      availableCredit: available.toFixed(),
+      availableCredit: dec(o.available).minus(probe.amount).toFixed(),
       repeated: o.repeated,
     };
   }
@@ -496,10 +504,24 @@ export class CreditControl {
   private answerFromRow(caller: Caller, row: CallRow, resolved: ResolvedLine, h: LineHoldings, book: LedgerBook, sessionId: string): Granted | Refused {
     const priced = this.price(resolved, caller, sessionId, row.service as Service, row.direction, numbersOf(row, resolved), row.startTime!, h, Math.max(1, row.grantedUnits));
     if (!priced.ok) return refuse(sessionId, priced.refusal);
-    const remaining = Math.max(0, Math.round((Date.parse(row.expiresAt!) - this.now().getTime()) / 1000));
+    const remaining = Math.max(0, Math.round((Date.parse(row.expiresAt!) - this.nowMs()) / 1000));
     const probe = priced.probe(Math.max(1, row.grantedUnits));
-    return this.granted(row, resolved, probe, { granted: row.grantedUnits - row.usedUnits, limitedBy: 'requested', validity: remaining, h, book, repeated: true, sessionId });
+    const available = availableCredit(book.account(row.accountId).state, this.deps.accounts.termsOf(row.accountId).policy, h.reserved).toFixed();
+    return this.granted(row, priced, probe, { granted: row.grantedUnits - row.usedUnits, limitedBy: 'requested', validity: remaining, available, repeated: true, sessionId });
   }
+}
+
+/** A priced call, with the catalogue version and the line's profile it was priced with (the answer's overage rule reads them). */
+type Priced = { ok: true; probe: (units: number) => RatedProbe; version: CatalogueVersion; profile: LineProfile };
+
+/** The instant a reservation made at nowMs lapses, validity seconds later (memory and PostgreSQL hold the same one). */
+function expiry(nowMs: number, validitySeconds: number): string {
+  return new Date(nowMs + validitySeconds * 1000).toISOString();
+}
+
+/** A committed amount as answered: the ledger's debit without its sign. */
+function unsigned(amount: string): string {
+  return amount.charCodeAt(0) === 45 /* - */ ? amount.slice(1) : amount;
 }
 
 function numbersOf(call: CallRow, resolved: ResolvedLine): { calling: string; called: string } {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CallRow } from './calls.js';
 import { AccountState, merge } from './store.js';
-import type { CallJson, LedgerRow } from '../writes.js';
+import type { LedgerRow } from '../writes.js';
 
 const NOW = Date.parse('2026-10-05T10:00:00Z');
 const HOUR = 3600_000;
@@ -68,7 +68,7 @@ describe('an account state in memory', () => {
 
 describe('group commit', () => {
   const entry = (ref: string, balanceAfter: string): LedgerRow => ({ account_id: 'A', cause: 'reservation_commit', cause_ref: ref, amount: '-0.1', balance_after: balanceAfter, currency: 'EUR', note: null });
-  const json = (id: string, status: string): CallJson => ({ ...({} as CallJson), call_id: id, status });
+  const json = (id: string, status: CallRow['status']): CallRow => ({ ...({} as CallRow), callId: id, status });
 
   it('keeps ledger entries and events in decision order, the last balance of an account and the last state of a call', () => {
     const merged = merge([
@@ -81,7 +81,7 @@ describe('group commit', () => {
     expect(merged.ledger!.map((e) => e.cause_ref)).toEqual(['c0', 'c1']);
     expect(merged.events).toEqual(['e1', 'e2']);
     expect(merged.balances).toEqual([expect.objectContaining({ account_id: 'A', balance: '0.8' })]);
-    expect(merged.calls!.map((c) => [c.call_id, c.status])).toEqual([
+    expect(merged.calls!.map((c) => [c.callId, c.status])).toEqual([
       ['c1', 'terminated'],
       ['c0', 'terminated'],
     ]);

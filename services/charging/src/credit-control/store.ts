@@ -8,8 +8,8 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { Decimal, type AccountStanding, type ReportedBuckets } from '@rcp/domain';
 import { LedgerBook, type AccountTerms, type LockedAccount, type LockedAccountRow } from '../ledger/book.js';
-import type { AllowanceRow, BalanceRow, CallJson, LedgerRow, Writes } from '../writes.js';
-import { callsJson, readCalls, type CallRow, type LineHoldings } from './calls.js';
+import type { AllowanceRow, BalanceRow, LedgerRow, Writes } from '../writes.js';
+import { readCalls, type CallRow, type LineHoldings } from './calls.js';
 import { IdFilter } from './id-filter.js';
 
 /** The advisory-lock key of the real-time lease (one owner of every account at a time). */
@@ -24,7 +24,19 @@ function addDraws(into: Record<string, number>, draws: Record<string, number>): 
   for (const basket in draws) into[basket] = (into[basket] ?? 0) + draws[basket]!;
 }
 
+function hasDraws(draws: Record<string, number>): boolean {
+  for (const _ in draws) return true;
+  return false;
+}
+
 type Unrated = { lineId: string; draws: Record<string, number>; atMs: number };
+/** Shared by every decision that finds no allowance held by other calls (never written to). */
+const NO_DRAWS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
+/** An ISO instant as milliseconds (null: holds nothing). */
+function expiryMs(expiresAt: string | null): number {
+  return expiresAt === null ? -Infinity : Date.parse(expiresAt);
+}
 type Held = { row: CallRow; seq: number; touchedMs: number };
 
 /** One account's credit-control state, as only its owner changes it. */
@@ -33,6 +45,8 @@ export class AccountState {
   readonly calls = new Map<string, Held>();
   /** The open reservations (status active; a lapsed one stops counting at once and is swept). */
   readonly open = new Map<string, CallRow>();
+  /** When each open reservation lapses (ms), parsed once when it is put, not on every decision. */
+  private readonly openUntil = new Map<string, number>();
   /** Committed calls whose CDR is not rated yet: their allowance use still counts against the line. */
   readonly unrated = new Map<string, Unrated>();
   readonly allowances = new Map<string, ReportedBuckets>();
@@ -43,6 +57,10 @@ export class AccountState {
   lastUsedMs = Date.now();
   /** Top-ups and adjustments, one at a time per account (their idempotency keys are checked in PostgreSQL). */
   private exclusive: Promise<unknown> = Promise.resolve();
+  /** [accountId]: the accounts a decision on this one alone writes (made once, not per decision). */
+  readonly ids: readonly string[];
+  /** The account for a ledger book over this state alone (made once, not per decision). */
+  private readonly bookAccounts: Map<string, LockedAccount>;
 
   constructor(
     readonly accountId: string,
@@ -52,7 +70,15 @@ export class AccountState {
     private readonly index: Map<string, string>,
     /** Told of each call id put here (the store's filter of ids that exist). */
     private readonly seen?: (callId: string) => void,
-  ) {}
+  ) {
+    this.ids = [accountId];
+    this.bookAccounts = new Map([[accountId, account]]);
+  }
+
+  /** A ledger book over this account alone: postings move its balance in memory at once. */
+  book(termsOf: (accountId: string) => AccountTerms): LedgerBook {
+    return LedgerBook.over(this.bookAccounts, termsOf);
+  }
 
   call(callId: string): CallRow | undefined {
     return this.calls.get(callId)?.row;
@@ -63,9 +89,11 @@ export class AccountState {
     if (!this.calls.has(row.callId)) this.seen?.(row.callId);
     this.calls.set(row.callId, { row, seq, touchedMs: nowMs });
     this.index.set(row.callId, this.accountId);
-    if (row.status === 'active') this.open.set(row.callId, row);
-    else this.open.delete(row.callId);
-    if (row.committed && row.ratedRevision === null && Object.keys(row.draws).length > 0) {
+    if (row.status === 'active') {
+      this.open.set(row.callId, row);
+      this.openUntil.set(row.callId, expiryMs(row.expiresAt));
+    } else if (this.open.delete(row.callId)) this.openUntil.delete(row.callId);
+    if (row.committed && row.ratedRevision === null && hasDraws(row.draws)) {
       const prev = this.unrated.get(row.callId);
       this.unrated.set(row.callId, { lineId: row.lineId, draws: row.draws, atMs: prev?.atMs ?? nowMs });
     } else this.unrated.delete(row.callId);
@@ -73,19 +101,32 @@ export class AccountState {
 
   /** What a decision on a line needs: everything the account's other calls hold, as of now. */
   holdings(lineId: string, callId: string, nowMs: number, unratedHoldMs: number): LineHoldings {
-    // Decimal arithmetic only when some other call holds credit (most decisions find none).
-    let reserved: Decimal | null = null;
+    // Decimal arithmetic only when some other call holds credit, and an object for the allowance only when
+    // some other call holds some (most decisions find neither).
+    let reserved: Decimal | string = '0';
     let channels = 0;
-    const held: Record<string, number> = {};
-    for (const c of this.open.values()) {
-      if (c.callId === callId || c.expiresAt === null || Date.parse(c.expiresAt) <= nowMs) continue;
-      if (c.reserved !== '0') reserved = reserved === null ? new Decimal(c.reserved) : reserved.plus(c.reserved);
-      if (c.lineId !== lineId) continue;
-      if (c.holdsChannel) channels++;
-      addDraws(held, c.draws);
+    let held = NO_DRAWS;
+    if (this.open.size > 0) {
+      for (const [id, until] of this.openUntil) {
+        if (id === callId || until <= nowMs) continue;
+        const c = this.open.get(id)!;
+        if (c.reserved !== '0') reserved = reserved === '0' ? c.reserved : (typeof reserved === 'string' ? new Decimal(reserved) : reserved).plus(c.reserved);
+        if (c.lineId !== lineId) continue;
+        if (c.holdsChannel) channels++;
+        if (hasDraws(c.draws)) addDraws(held === NO_DRAWS ? (held = {}) : held, c.draws);
+      }
     }
-    for (const [id, u] of this.unrated) if (id !== callId && u.lineId === lineId && u.atMs > nowMs - unratedHoldMs) addDraws(held, u.draws);
-    return { reserved: reserved === null ? '0' : reserved.toFixed(), channelsInUse: channels, heldDraws: held, standing: this.standing, reported: this.allowances.get(lineId) ?? null, call: this.call(callId) ?? null };
+    if (this.unrated.size > 0) {
+      for (const [id, u] of this.unrated) if (id !== callId && u.lineId === lineId && u.atMs > nowMs - unratedHoldMs) addDraws(held === NO_DRAWS ? (held = {}) : held, u.draws);
+    }
+    return { reserved: typeof reserved === 'string' ? reserved : reserved.toFixed(), channelsInUse: channels, heldDraws: held, standing: this.standing, reported: this.allowances.get(lineId) ?? null, call: this.call(callId) ?? null };
+  }
+
+  /** The open reservations that have lapsed by nowMs (they no longer count; the sweep marks them expired). */
+  lapsed(nowMs: number): CallRow[] {
+    const out: CallRow[] = [];
+    for (const [id, until] of this.openUntil) if (until <= nowMs) out.push(this.open.get(id)!);
+    return out;
   }
 
   /** Merges rating's report of a line's buckets as charging.apply_writes merges it in PostgreSQL. */
@@ -118,7 +159,8 @@ export class AccountState {
 /** A group commit goes without waiting out its delay once this many decisions are queued, and takes no more. */
 const MAX_BATCH = 1000;
 
-type Submission = { seq: number; writes: Writes; accounts: string[]; resolve: () => void; reject: (err: Error) => void };
+/** A queued decision's writes; resolve and reject only when someone waits for the commit (see enqueue). */
+type Submission = { seq: number; writes: Writes; accounts: readonly string[]; resolve?: () => void; reject?: (err: Error) => void };
 
 export type StoreOptions = {
   databaseUrl: string;
@@ -133,6 +175,8 @@ export type StoreOptions = {
   closedCallMemoryMs?: number;
   /** How long an account's state stays in memory unused once nothing of it is open or unwritten. */
   idleAccountMemoryMs?: number;
+  /** Runs after a commit that wrote balance events to the outbox (to publish them soon). */
+  afterEvents?: () => void;
 };
 
 /**
@@ -163,6 +207,8 @@ export class AccountStore {
   private generation = 0;
   /** Every call id in PostgreSQL or created here since the lease was taken (null while it is being filled). */
   private filter: IdFilter | null = null;
+  /** Why writes nobody waited for failed since the last report (see fail). */
+  private unwritten: string[] = [];
   readonly unratedHoldMs: number;
 
   constructor(private readonly o: StoreOptions) {
@@ -246,7 +292,8 @@ export class AccountStore {
     this.loading.clear();
     const failed = this.queue;
     this.queue = [];
-    for (const s of failed) s.reject(new NotOwnerError(`the real-time lease was lost (${err.message}); the write was not made`));
+    for (const s of failed) this.fail(s, new NotOwnerError(`the real-time lease was lost (${err.message}); the write was not made`));
+    this.reportUnwritten();
     if (!this.writing) this.settle(this.nextSeq - 1);
     // While starting, start() itself tries again.
     if (this.stopping || !this.started) return;
@@ -421,17 +468,34 @@ export class AccountStore {
    * promise resolves once they are committed (durably when they move money). Returns the write's sequence
    * number (calls decided in it stay in memory at least until it is committed).
    */
-  submit(writes: Writes, accounts: string[]): { seq: number; committed: Promise<void> } {
+  submit(writes: Writes, accounts: readonly string[]): { seq: number; committed: Promise<void> } {
+    let seq = 0;
+    const committed = new Promise<void>((resolve, reject) => {
+      seq = this.push({ seq: 0, writes, accounts, resolve, reject });
+    });
+    return { seq, committed };
+  }
+
+  /**
+   * Queues a decision's writes that nobody waits for (a switch's answer does not wait for PostgreSQL): no
+   * promise or callbacks per decision. A failure is logged, and the account is read again from PostgreSQL, as
+   * for submit; after a commit that wrote balance events, the store's afterEvents hook runs (to publish them).
+   */
+  enqueue(writes: Writes, accounts: readonly string[]): number {
+    return this.push({ seq: 0, writes, accounts });
+  }
+
+  private push(sub: Submission): number {
     this.check();
-    const seq = this.nextSeq++;
-    for (const a of accounts) {
+    const seq = (sub.seq = this.nextSeq++);
+    for (const a of sub.accounts) {
       const s = this.states.get(a);
       if (s) s.lastSeq = seq;
     }
     if (this.queue.length === 0) this.queuedSince = performance.now();
-    const committed = new Promise<void>((resolve, reject) => this.queue.push({ seq, writes, accounts, resolve, reject }));
+    this.queue.push(sub);
     if (!this.writing) this.writing = this.writeLoop();
-    return { seq, committed };
+    return seq;
   }
 
   /**
@@ -485,17 +549,21 @@ export class AccountStore {
   private async commit(batch: Submission[]): Promise<void> {
     const client = this.client;
     if (!client) {
-      for (const s of batch) s.reject(new NotOwnerError('the real-time lease was lost; the write was not made'));
+      for (const s of batch) this.fail(s, new NotOwnerError('the real-time lease was lost; the write was not made'));
+      this.reportUnwritten();
       return;
     }
     try {
-      await this.apply(client, merge(batch.map((s) => s.writes)));
-      for (const s of batch) s.resolve();
+      const writes = merge(batch.map((s) => s.writes));
+      await this.apply(client, writes);
+      for (const s of batch) s.resolve?.();
+      if (writes.events?.length) this.o.afterEvents?.();
       this.settle(batch[batch.length - 1]!.seq);
       return;
     } catch (err) {
       if (this.client !== client) {
-        for (const s of batch) s.reject(err as Error);
+        for (const s of batch) this.fail(s, err as Error);
+        this.reportUnwritten();
         return;
       }
       this.o.logger.error({ err: (err as Error).message, writes: batch.length }, 'group commit failed; writing each decision alone');
@@ -505,16 +573,17 @@ export class AccountStore {
       if (s.accounts.some((a) => failedAccounts.has(a))) {
         // Decided on a memory that included the failed write: dropped, and its other accounts are read again too.
         for (const a of s.accounts) failedAccounts.add(a);
-        s.reject(new Error('an earlier write of the account failed; this one was dropped with it'));
+        this.fail(s, new Error('an earlier write of the account failed; this one was dropped with it'));
         continue;
       }
       try {
         await this.apply(client, s.writes);
-        s.resolve();
+        s.resolve?.();
+        if (s.writes.events?.length) this.o.afterEvents?.();
       } catch (err) {
         this.o.logger.error({ err: (err as Error).message, accounts: s.accounts }, 'a write failed: the accounts are loaded again from PostgreSQL');
         for (const a of s.accounts) failedAccounts.add(a);
-        s.reject(err as Error);
+        this.fail(s, err as Error);
       }
     }
     // Writes queued meanwhile for these accounts were decided on the same memory: dropped with them (and their
@@ -525,17 +594,30 @@ export class AccountStore {
         this.queue = this.queue.filter((s) => {
           if (!s.accounts.some((a) => failedAccounts.has(a))) return true;
           for (const a of s.accounts) if (!failedAccounts.has(a)) (failedAccounts.add(a), (dropped = true));
-          s.reject(new Error('an earlier write of the account failed; this one was dropped with it'));
+          this.fail(s, new Error('an earlier write of the account failed; this one was dropped with it'));
           return false;
         });
       }
     }
+    this.reportUnwritten();
     // Memory is ahead of PostgreSQL for these accounts by the dropped writes: forget it, read it again.
     for (const a of failedAccounts) {
       const s = this.states.get(a);
       if (s) this.forget(s);
     }
     this.settle(batch[batch.length - 1]!.seq);
+  }
+
+  /** Fails a queued write: its waiter is told, or (nobody waits: a switch's decision) it is counted for the log. */
+  private fail(s: Submission, err: Error): void {
+    if (s.reject) s.reject(err);
+    else this.unwritten.push(err.message);
+  }
+
+  private reportUnwritten(): void {
+    if (this.unwritten.length === 0) return;
+    this.o.logger.warn({ decisions: this.unwritten.length, err: this.unwritten[0] }, 'credit decisions were not written; their accounts are read again from PostgreSQL');
+    this.unwritten = [];
   }
 
   private async apply(client: pg.Client, writes: Writes): Promise<void> {
@@ -547,7 +629,7 @@ export class AccountStore {
       const json = JSON.stringify(writes);
       // Dollar-quoted (no character-by-character escaping of a large document) unless the tag occurs in it.
       const literal = json.includes('$w$') ? client.escapeLiteral(json) : `$w$${json}$w$`;
-      await client.query(`BEGIN; SELECT charging.apply_writes(${literal}::json); ${commit}`);
+      await client.query(`BEGIN; SELECT charging.apply_writes_v2(${literal}::json); ${commit}`);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -580,11 +662,10 @@ export class AccountStore {
     if (!this.isOwner) return 0;
     let n = 0;
     for (const s of this.states.values()) {
-      const lapsed: CallRow[] = [];
-      for (const c of s.open.values()) if (c.expiresAt !== null && Date.parse(c.expiresAt) <= nowMs) lapsed.push({ ...c, status: 'expired', reserved: '0' });
+      if (s.open.size === 0) continue;
+      const lapsed = s.lapsed(nowMs).map((c): CallRow => ({ ...c, status: 'expired', reserved: '0' }));
       if (lapsed.length === 0) continue;
-      const { seq, committed } = this.submit({ calls: callsJson(lapsed) }, [s.accountId]);
-      committed.catch((err: Error) => this.o.logger.warn({ err: err.message }, 'expired reservations not written; the account is read again'));
+      const seq = this.enqueue({ calls: lapsed }, [s.accountId]);
       for (const c of lapsed) s.put(c, seq, nowMs);
       n += lapsed.length;
     }
@@ -602,14 +683,14 @@ export function merge(all: Writes[]): Writes {
   const ledger: LedgerRow[] = [];
   const events: unknown[] = [];
   const balances = new Map<string, BalanceRow>();
-  const calls = new Map<string, CallJson>();
+  const calls = new Map<string, CallRow>();
   const allowances = new Map<string, AllowanceRow>();
   for (const w of all) {
-    if (w.ledger) ledger.push(...w.ledger);
-    if (w.events) events.push(...w.events);
-    for (const b of w.balances ?? []) balances.set(b.account_id, b);
-    for (const c of w.calls ?? []) calls.set(c.call_id, c);
-    for (const r of w.allowances ?? []) {
+    if (w.ledger) for (const e of w.ledger) ledger.push(e);
+    if (w.events) for (const e of w.events) events.push(e);
+    if (w.balances) for (const b of w.balances) balances.set(b.account_id, b);
+    if (w.calls) for (const c of w.calls) calls.set(c.callId, c);
+    if (w.allowances) for (const r of w.allowances) {
       const prev = allowances.get(r.line_id);
       if (!prev || r.offer_id !== prev.offer_id || r.period_key > prev.period_key) allowances.set(r.line_id, r);
       else if (r.period_key === prev.period_key) allowances.set(r.line_id, { ...r, remaining: { ...prev.remaining, ...r.remaining } });

@@ -111,19 +111,22 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     labelNames: ['operation', 'result', 'reason'],
     registers: [deps.metrics.registry],
   });
-  // Bound once per label set (prom-client hashes a label object on every unbound call).
-  const bound = new Map<string, { inc: () => void }>();
-  const timers = new Map<string, { observe: (v: number) => void }>();
-  const count = (operation: string, answer: { result: string; reason?: { code: string } }, started: number) => {
-    const reason = answer.reason?.code ?? '';
-    const key = `${operation}\u0000${answer.result}\u0000${reason}`;
-    let counter = bound.get(key);
-    if (!counter) bound.set(key, (counter = decisions.labels({ operation, result: answer.result, reason })));
-    counter.inc();
-    let timer = timers.get(operation);
-    if (!timer) timers.set(operation, (timer = deps.metrics.processingSeconds.labels({ operation: `credit:${operation}` })));
-    timer.observe((performance.now() - started) / 1000);
+  /**
+   * Counts an operation's answers and times them. Bound once per label set (prom-client hashes a label object
+   * on every unbound call), found by the answer's result, or its refusal's code (no key built per request).
+   */
+  const counter = (operation: string) => {
+    const byOutcome = new Map<string, { inc: () => void }>();
+    const timer = deps.metrics.processingSeconds.labels({ operation: `credit:${operation}` });
+    return (answer: { result: string; reason?: { code: string } }, started: number) => {
+      const outcome = answer.reason ? answer.reason.code : answer.result;
+      let bound = byOutcome.get(outcome);
+      if (!bound) byOutcome.set(outcome, (bound = decisions.labels({ operation, result: answer.result, reason: answer.reason?.code ?? '' })));
+      bound.inc();
+      timer.observe((performance.now() - started) / 1000);
+    };
   };
+  const counted = { authorize: counter('authorize'), update: counter('update'), terminate: counter('terminate'), event: counter('event') };
   /**
    * The switch a request's key belongs to. A keep-alive connection that sends the key it was authenticated
    * with last time is not hashed again: that comparison is between two values the same client sent (no secret
@@ -140,6 +143,8 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     else known.set(req.raw.socket, { apiKey, authorization, sw });
     return sw;
   };
+  // The caller a switch's decisions are made for, made once per switch (not per request).
+  const callers = new WeakMap<SwitchConfig, { id: string; country: string }>();
   const parse = <T extends z.ZodType>(schema: T, fast: (b: unknown) => z.infer<T> | null, body: unknown, reply: FastifyReply): z.infer<T> | null => {
     const quick = fast(body);
     if (quick) return quick;
@@ -152,11 +157,15 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
     });
     return null;
   };
-  const caller = (sw: SwitchConfig) => ({ id: sw.id, country: sw.country });
-  /** Runs a decision; when this instance does not own the accounts, answers 503 not_owner (null) instead. */
-  const owned = async <T>(reply: FastifyReply, decide: () => Promise<T>): Promise<T | null> => {
+  const caller = (sw: SwitchConfig) => {
+    let c = callers.get(sw);
+    if (!c) callers.set(sw, (c = { id: sw.id, country: sw.country }));
+    return c;
+  };
+  /** A decision's answer; when this instance does not own the accounts, answers 503 not_owner (null) instead. */
+  const owned = async <T>(reply: FastifyReply, decision: Promise<T>): Promise<T | null> => {
     try {
-      return await decide();
+      return await decision;
     } catch (err) {
       if (!(err instanceof NotOwnerError)) throw err;
       void reply.code(503).send({ error: err.code, message: err.message });
@@ -185,9 +194,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(AuthorizeBody, fastAuthorize, req.body, reply);
       if (!body) return reply;
       const started = performance.now();
-      const answer = await owned(reply, () => deps.control.authorize(caller(sw), body));
+      const answer = await owned(reply, deps.control.authorize(caller(sw), body));
       if (!answer) return reply;
-      count('authorize', answer, started);
+      counted.authorize(answer, started);
       return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
     },
   );
@@ -210,9 +219,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
       const started = performance.now();
-      const answer = await owned(reply, () => deps.control.update(caller(sw), sessionId, body));
+      const answer = await owned(reply, deps.control.update(caller(sw), sessionId, body));
       if (!answer) return reply;
-      count('update', answer, started);
+      counted.update(answer, started);
       if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
       return reply.code(answer.result === 'refused' ? 403 : 200).send(answer);
     },
@@ -236,9 +245,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
       const started = performance.now();
-      const answer = await owned(reply, () => deps.control.terminate(caller(sw), sessionId, body));
+      const answer = await owned(reply, deps.control.terminate(caller(sw), sessionId, body));
       if (!answer) return reply;
-      count('terminate', answer, started);
+      counted.terminate(answer, started);
       if (answer.result === 'unknown_session') return reply.code(404).send(unknownSession(sessionId, sw));
       if (answer.result === 'conflict') return reply.code(409).send({ error: 'not_a_session', message: answer.message });
       return reply.code(200).send(answer);
@@ -252,7 +261,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const sw = authenticate(req, reply);
       if (!sw) return reply;
       const { sessionId } = req.params as { sessionId: string };
-      const row = await owned(reply, () => deps.control.session(caller(sw), sessionId));
+      const row = await owned(reply, deps.control.session(caller(sw), sessionId));
       if (reply.sent) return reply;
       if (!row) return reply.code(404).send(unknownSession(sessionId, sw));
       return {
@@ -289,9 +298,9 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(EventBody, fastEvent, req.body, reply);
       if (!body) return reply;
       const started = performance.now();
-      const answer = await owned(reply, () => deps.control.chargeEvent(caller(sw), body));
+      const answer = await owned(reply, deps.control.chargeEvent(caller(sw), body));
       if (!answer) return reply;
-      count('event', answer, started);
+      counted.event(answer, started);
       return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
     },
   );

@@ -53,7 +53,12 @@ export class LedgerBook {
   private readonly entries: Entry[] = [];
   private readonly events: BalanceEventV1[] = [];
   private readonly touched = new Set<string>();
-  private readonly now = new Date();
+  /** The book's instant (its events' `at`, the billing period of a recharge), taken when first needed. */
+  private at: Date | null = null;
+
+  private get now(): Date {
+    return (this.at ??= new Date());
+  }
 
   private constructor(
     private readonly accounts: Map<string, LockedAccount>,
