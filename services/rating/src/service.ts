@@ -59,8 +59,8 @@ export async function createRatingService(config: RatingConfig): Promise<RatingS
   ctx.onStop(async () => clearInterval(timer));
 
   const publishOutcomes = async (outcomes: RatingOutcomeMessage[]) => {
-    await ctx.producer.publish('cdr.rated', outcomes.flatMap((o) => (o.kind === 'rated' ? [{ key: o.message.accountId, value: o.message }] : [])));
-    await ctx.producer.publish('cdr.rejected', outcomes.flatMap((o) => (o.kind === 'rejected' ? [{ key: o.message.accountId ?? o.message.source ?? '', value: o.message }] : [])));
+    await ctx.producer.publish('cdr.rated', outcomes.flatMap((o) => (o.kind === 'rated' ? [{ key: o.message.accountId, value: o.message, text: o.text }] : [])));
+    await ctx.producer.publish('cdr.rejected', outcomes.flatMap((o) => (o.kind === 'rejected' ? [{ key: o.message.accountId ?? o.message.source ?? '', value: o.message, text: o.text }] : [])));
   };
 
   const consumer = await runContractConsumer({

@@ -2,7 +2,8 @@ import { cdrKey, type AccountUpserted, type CdrRatedV1, type CdrRawV1, type CdrR
 import { catalogueVersionAt, lineActiveAt, lineActiveWindow, parseInstantMs, periodAt, rateCdr, type Catalogue, type LineActiveWindow, type RatingState } from '@rcp/domain';
 import { lineProfileOf } from '@rcp/domain';
 
-export type RatingOutcomeMessage = { kind: 'rated'; message: CdrRatedV1 } | { kind: 'rejected'; message: CdrRejectedV1 };
+/** An outcome to publish; `text` is the message as JSON when it was serialised already (JSON.stringify(message)). */
+export type RatingOutcomeMessage = ({ kind: 'rated'; message: CdrRatedV1 } | { kind: 'rejected'; message: CdrRejectedV1 }) & { text?: string };
 
 /**
  * Lines' bucket and discount counters by period. `stateFor` gives the state of the CDR's period, else the
