@@ -1,4 +1,5 @@
-import { CompressionTypes, Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { KeyHashPartitioner } from './partitioner.js';
 import type { Logger } from 'pino';
 import { topics, type MessageOf, type TopicName } from '@rcp/contracts';
 import { physicalTopic } from './topics.js';
@@ -53,7 +54,7 @@ export class ContractProducer {
   private readonly producer: Producer;
 
   constructor(kafka: Kafka, private readonly prefix: string, private readonly logger: Logger, private readonly produced?: Counter) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: KeyHashPartitioner });
   }
 
   connect(): Promise<void> {
