@@ -17,11 +17,16 @@ export async function recordUsage(pool: pg.Pool, rated: CdrRatedV1[]): Promise<v
   }
   const rows = [...latest.values()];
   const splits = rows.map((r) => splitRatedUsage(r));
+  // One JSON parameter for the batch rather than an array per column: node-pg escapes every element of an
+  // array literal (19 per CDR here). Amounts travel as JSON strings, read into numeric exactly.
   await pool.query(
     `insert into invoicing.usage (rated_id, revision, account_id, line_id, period_key, period_end, service, destination, units, retail_amount, wholesale_amount, currency, start_time,
                                   offer_id, pricing, included_units, overage_units, overage_retail, overage_wholesale)
-     select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::numeric[], $11::numeric[], $12::text[], $13::timestamptz[],
-                          $14::text[], $15::text[], $16::int[], $17::int[], $18::numeric[], $19::numeric[])
+     select r.rated_id, r.revision, r.account_id, r.line_id, r.period_key, r.period_end, r.service, r.destination, r.units, r.retail_amount, r.wholesale_amount, r.currency, r.start_time,
+            r.offer_id, r.pricing, r.included_units, r.overage_units, r.overage_retail, r.overage_wholesale
+     from json_to_recordset($1::json) as r(rated_id text, revision int, account_id text, line_id text, period_key text, period_end text, service text, destination text, units int,
+                                            retail_amount numeric, wholesale_amount numeric, currency text, start_time timestamptz, offer_id text, pricing text,
+                                            included_units int, overage_units int, overage_retail numeric, overage_wholesale numeric)
      on conflict (rated_id) do update set
        revision = excluded.revision, period_key = excluded.period_key, period_end = excluded.period_end, destination = excluded.destination,
        units = excluded.units, retail_amount = excluded.retail_amount, wholesale_amount = excluded.wholesale_amount, offer_id = excluded.offer_id,
@@ -29,25 +34,32 @@ export async function recordUsage(pool: pg.Pool, rated: CdrRatedV1[]): Promise<v
        overage_retail = excluded.overage_retail, overage_wholesale = excluded.overage_wholesale
      where invoicing.usage.revision < excluded.revision`,
     [
-      rows.map((r) => r.ratedId),
-      rows.map((r) => r.revision),
-      rows.map((r) => r.accountId),
-      rows.map((r) => r.lineId),
-      rows.map((r) => r.periodKey),
-      rows.map((r) => r.periodEnd),
-      rows.map((r) => r.service),
-      rows.map((r) => r.explanation.destination ?? r.service),
-      rows.map((r) => r.billedUnits),
-      rows.map((r) => r.retail.amount),
-      rows.map((r) => r.wholesale.amount),
-      rows.map((r) => r.retail.currency),
-      rows.map((r) => r.startTime),
-      rows.map((r) => (typeof r.explanation.offer === 'string' ? r.explanation.offer : null)),
-      splits.map((s) => s.pricing),
-      splits.map((s) => s.includedUnits),
-      splits.map((s) => s.overageUnits),
-      splits.map((s) => s.overageRetail),
-      splits.map((s) => s.overageWholesale),
+      JSON.stringify(
+        rows.map((r, i) => {
+          const split = splits[i]!;
+          return {
+            rated_id: r.ratedId,
+            revision: r.revision,
+            account_id: r.accountId,
+            line_id: r.lineId,
+            period_key: r.periodKey,
+            period_end: r.periodEnd,
+            service: r.service,
+            destination: r.explanation.destination ?? r.service,
+            units: r.billedUnits,
+            retail_amount: r.retail.amount,
+            wholesale_amount: r.wholesale.amount,
+            currency: r.retail.currency,
+            start_time: r.startTime,
+            offer_id: typeof r.explanation.offer === 'string' ? r.explanation.offer : null,
+            pricing: split.pricing,
+            included_units: split.includedUnits,
+            overage_units: split.overageUnits,
+            overage_retail: split.overageRetail,
+            overage_wholesale: split.overageWholesale,
+          };
+        }),
+      ),
     ],
   );
 }
