@@ -57,6 +57,7 @@ import {
   type ConnectFeeText,
   type RouteScope,
   SERVICE_COUNT,
+  TRIE_RANK,
 } from './plan.js';
 import type { AppliedDiscountStep, BucketBalance, BucketDraw, DiscountUsage, LineProfile, RatedCharge, RatingCdr, RatingOutcome, RatingPart, RatingState, RejectionCode } from './types.js';
 
@@ -615,14 +616,17 @@ export class BatchRater {
         const number = blockNumber[j]!;
         const i = blockPos[j]!;
         if (i >= number.length) continue;
-        const child = trie[blockNode[j]! + number.charCodeAt(i) - 48]!;
+        const node = blockNode[j]!;
+        const header = trie[node]!;
+        const bit = 1 << (number.charCodeAt(i) - 48);
+        const child = (header & bit) === 0 ? 0 : trie[node + 1 + TRIE_RANK[header & (bit - 1)]!]!;
         if (child <= 0) {
           if (child < 0) blockBest[j] = -child;
           blockPos[j] = number.length;
           continue;
         }
         blockNode[j] = child;
-        const id = trie[child + 10]!;
+        const id = trie[child]! >>> 10;
         if (id !== 0) blockBest[j] = id;
         blockPos[j] = i + 1;
         active = 1;

@@ -1,7 +1,7 @@
 // The compiled plan's dense structures the batch rater reads instead of objects: each must hold exactly what
 // the object it stands for holds (the batch rater's equality with the reference rests on it).
 import { describe, expect, it } from 'vitest';
-import { BatchRater, compileCatalogueVersion, openPeriod } from '../index.js';
+import { BATCH_OBJECT, BatchRater, compileCatalogueVersion, openPeriod, rateCdr } from '../index.js';
 import { buildBenchCatalogue } from '../../bench/catalogue.js';
 import { buildWorkload } from '../../bench/workload.js';
 import {
@@ -31,7 +31,8 @@ import {
   stepNum,
   stepPrice,
 } from './plan.js';
-import { sampleVersion } from '../../test/fixtures.js';
+import { cdr, line, sampleVersion } from '../../test/fixtures.js';
+import { rng } from '../../bench/catalogue.js';
 
 describe('compiled plan: route rows', { timeout: 60_000 }, () => {
   it('hold the numbers of every route built by the benchmark traffic (rows shared by line kinds of the same price lists), and its scope', () => {
@@ -108,5 +109,64 @@ describe('compiled plan: route rows', { timeout: 60_000 }, () => {
     expect([stepNum, stepDen]).toEqual([0, 1]);
     expect(stepPrice(80_000, amount)).toBe(true);
     expect([stepNum, stepDen]).toEqual([30_000, 1]);
+  });
+});
+
+describe('compiled plan: compact trie', { timeout: 60_000 }, () => {
+  // Random prefix sets over a few digits (dense nodes with all ten children, deep chains, prefixes of
+  // prefixes, leaves and inner nodes that end a prefix), walked by CompiledVersion.longestPrefixNode and by the
+  // batch rater's side-by-side walk, against a plain prefix set.
+  it('finds the longest prefix like a plain prefix set, in longestPrefixNode and in the batch rater', () => {
+    const base = sampleVersion();
+    const l = line();
+    const opened = rateCdr(cdr({ billableUnits: 0 }), { version: base, line: l, state: null });
+    if (opened.kind !== 'rated') throw new Error('expected rated');
+    let columnar = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = rng(seed);
+      const digit = (from: number) => String(from + Math.floor(r() * (seed % 3 === 0 ? 10 - from : 3)));
+      const owner = new Map<string, string>();
+      const count = seed % 4 === 0 ? 3000 : 40 + Math.floor(r() * 400);
+      while (owner.size < count) {
+        let p = digit(1);
+        const len = 1 + Math.floor(r() * (seed % 2 === 0 ? 9 : 5));
+        while (p.length < len) p += digit(0);
+        owner.set(p, base.destinations[Math.floor(r() * base.destinations.length)]!.id);
+      }
+      // Every digit under one node (a full header mask, the last child's rank 9).
+      for (let d = 0; d < 10; d++) owner.set(`9${d}`, base.destinations[d % base.destinations.length]!.id);
+      const destinations = base.destinations.map((d) => ({ ...d, prefixes: [...owner].filter(([, id]) => id === d.id).map(([p]) => p) }));
+      const version = { ...base, destinations };
+      const c = compileCatalogueVersion(version);
+      const numbers: string[] = [];
+      const expected: (string | undefined)[] = [];
+      const known = [...owner.keys()];
+      for (let i = 0; i < 2000; i++) {
+        let n = i % 2 === 0 ? known[Math.floor(r() * known.length)]! : digit(1);
+        if (i % 4 === 2) n = n.slice(0, 1 + Math.floor(r() * n.length));
+        const len = 1 + Math.floor(r() * 15);
+        while (n.length < len) n += digit(0);
+        let best: string | undefined;
+        for (let k = n.length; k >= 1 && best === undefined; k--) best = owner.has(n.slice(0, k)) ? n.slice(0, k) : undefined;
+        numbers.push(n);
+        expected.push(best);
+        const node = c.longestPrefixNode(n);
+        expect(node === 0 ? undefined : c.prefixOf(node)).toBe(best);
+        if (best !== undefined) expect(c.destIds[c.destinationOf(node)]).toBe(owner.get(best));
+      }
+      const batch = new BatchRater(version, [l], numbers.length);
+      batch.load(0, opened.state);
+      batch.rate(
+        numbers.map((calledNumber, i) => cdr({ recordId: String(i), calledNumber, billableUnits: 0 })),
+        numbers.map(() => 0),
+      );
+      for (let k = 0; k < numbers.length; k++) {
+        if (batch.kind[k] === BATCH_OBJECT) continue;
+        columnar++;
+        const node = batch.node[k]!;
+        expect(node === 0 ? undefined : c.prefixOf(node)).toBe(expected[k]);
+      }
+    }
+    expect(columnar).toBeGreaterThan(12 * 1500);
   });
 });
