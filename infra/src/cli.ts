@@ -35,7 +35,7 @@ const USAGE = `usage: tsx infra/src/cli.ts <command>
   provision                download the Kafka jars from Maven Central into the cache (done automatically on first start)
 
 env: KAFKA_BROKERS, DATABASE_URL (use existing servers), RCP_CACHE_DIR (default ~/.cache/rcp),
-     RCP_KAFKA_PORT, RCP_POSTGRES_PORT (ports for \`up\`)`;
+     RCP_KAFKA_PORT, RCP_POSTGRES_PORT (ports for \`up\`), RCP_KAFKA_JVM_FLAGS (broker JIT flags)`;
 
 function intEnv(name: string): number | undefined {
   const v = process.env[name];
