@@ -30,6 +30,9 @@ const MAX_FUTURE_MS = 24 * 3600 * 1000;
  * publishes the rest to cdr.raw keyed by account, and the refused ones with their reasons to cdr.rejected.
  * Resolves only after Kafka has acknowledged every message (acks=all): the caller may then acknowledge the switch.
  */
+/** A record that passed the checks; `text` is its CDR as JSON once serialised (archived and published as is). */
+type Candidate = { index: number; cdr: CdrRawV1; text?: string };
+
 export class Intake {
   constructor(
     private readonly deps: { pool: pg.Pool; producer: ContractProducer; directory: LineDirectory; logger: Logger; metrics: Metrics; now?: () => Date },
@@ -39,7 +42,7 @@ export class Intake {
     const now = this.deps.now?.() ?? new Date();
     const receivedAt = now.toISOString();
     const outcomes: RecordOutcome[] = [];
-    const candidates: { index: number; cdr: CdrRawV1 }[] = [];
+    const candidates: Candidate[] = [];
     const rejections: CdrRejectedV1[] = [];
 
     const reject = (index: number, original: unknown, reasons: Reason[], ids: { source?: string; recordId?: string; accountId?: string } = {}) => {
@@ -123,7 +126,7 @@ export class Intake {
     // (source, record id) once).
     const { fresh, duplicates } = await inTransaction(this.deps.pool, async (client) => {
       const claimed = await this.claim(client, candidates);
-      await this.deps.producer.publish('cdr.raw', claimed.fresh.map((f) => ({ key: f.cdr.accountId, value: f.cdr })));
+      await this.deps.producer.publish('cdr.raw', claimed.fresh.map((f) => ({ key: f.cdr.accountId, value: f.cdr, text: f.text })));
       await this.markPublished(client, claimed.unpublished);
       return claimed;
     });
@@ -140,7 +143,7 @@ export class Intake {
    * marked publication separately and never got Kafka's acknowledgement (published_at null): then it is
    * published again. A concurrent send of the same pair waits for this transaction, then finds it.
    */
-  private async claim(client: pg.PoolClient, candidates: { index: number; cdr: CdrRawV1 }[]): Promise<{ fresh: typeof candidates; duplicates: typeof candidates; unpublished: CdrRawV1[] }> {
+  private async claim(client: pg.PoolClient, candidates: Candidate[]): Promise<{ fresh: typeof candidates; duplicates: typeof candidates; unpublished: CdrRawV1[] }> {
     const fresh: typeof candidates = [];
     const duplicates: typeof candidates = [];
     const unpublished: CdrRawV1[] = [];
@@ -168,7 +171,15 @@ export class Intake {
        left join ingestion.received_cdrs r on r.source = i.source and r.record_id = i.record_id
        where ins.source is null`,
       // One JSON parameter for the batch: pg escapes every element of a text[] literal, costly for JSON texts.
-      [JSON.stringify(unique.map((c) => ({ source: c.cdr.source, record_id: c.cdr.recordId, account_id: c.cdr.accountId, start_time: c.cdr.startTime, cdr: c.cdr })))],
+      // Each CDR is serialised once: the same text is archived and, once this commits, published.
+      [
+        `[${unique
+          .map((c) => {
+            c.text = JSON.stringify(c.cdr);
+            return `${JSON.stringify({ source: c.cdr.source, record_id: c.cdr.recordId, account_id: c.cdr.accountId, start_time: c.cdr.startTime }).slice(0, -1)},"cdr":${c.text}}`;
+          })
+          .join(',')}]`,
+      ],
     );
     const archived = new Map(rows.map((r) => [`${r.source}/${r.record_id}`, r]));
     for (const c of unique) {
