@@ -169,6 +169,17 @@ try {
   const db = createPool(scratch.url, { max: 1 });
   const backends = async () => (await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
   const pgBefore = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
+  // How the group commits wrote the calls: a pair authorized and terminated within one commit is one insert; one
+  // split over two commits is an insert and an update (PostgreSQL's cost per pair follows).
+  const callWrites = async () => {
+    await new Promise((r) => setTimeout(r, 1100)); // statistics reach pg_stat_* within a second
+    const { rows } = await db.query<{ ins: string; upd: string; hot: string; commits: string }>(
+      `select n_tup_ins::text as ins, n_tup_upd::text as upd, n_tup_hot_upd::text as hot, (select xact_commit::text from pg_stat_database where datname = current_database()) as commits
+       from pg_stat_user_tables where schemaname = 'charging' and relname = 'calls'`,
+    );
+    return { ins: Number(rows[0]?.ins ?? 0), upd: Number(rows[0]?.upd ?? 0), hot: Number(rows[0]?.hot ?? 0), commits: Number(rows[0]?.commits ?? 0) };
+  };
+  const callsBefore = await callWrites();
   const chargingBefore = cpuSeconds(child.pid!);
   const chargingSystemBefore = cpuSeconds(child.pid!, 'system');
   const waitBefore = runDelaySeconds(child.pid!);
@@ -195,6 +206,9 @@ try {
   const metricsAfter = await decisionBuckets(url);
   let pgCpu = 0;
   for (const pid of await backends()) pgCpu += (cpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
+  const callsAfter = await callWrites();
+  const pairs = Math.max(1, result.answered / 2);
+  const calls = { inserted: (callsAfter.ins - callsBefore.ins) / pairs, updated: (callsAfter.upd - callsBefore.upd) / pairs, hot: (callsAfter.hot - callsBefore.hot) / pairs, transactions: callsAfter.commits - callsBefore.commits };
 
   // The books still balance after the load: each account's balance is its ledger sum.
   const check = await db.query<{ off: number; entries: number; open: number }>(
@@ -209,6 +223,7 @@ try {
       `non-2xx ${result.non2xx}, errors or unanswered ${result.errors} (statuses ${JSON.stringify(result.statuses)}), refused authorizations ${refused - refusedBefore}; ` +
       `${c.entries} commits in the ledger, ${c.open} sessions open, ${c.off} balances off their ledger sum`,
   );
+  say(`calls written per pair: ${calls.inserted.toFixed(2)} inserted, ${calls.updated.toFixed(2)} updated (${calls.hot.toFixed(2)} in place); ${calls.transactions} transactions committed (${(result.answered / Math.max(1, calls.transactions)).toFixed(1)} requests each)`);
   const perRequest = (cpu: number) => ((cpu * 1000) / Math.max(1, result.answered)).toFixed(3);
   say(
     `CPU per request: charging ${chargingCpu === null ? 'n/a' : perRequest(chargingCpu)} ms (of which in the kernel ${chargingSystemCpu === null ? 'n/a' : perRequest(chargingSystemCpu)} ms), its PostgreSQL backends ${perRequest(pgCpu)} ms, ` +
@@ -251,6 +266,8 @@ try {
       event_loop_delay_max_ms: loop.max ?? null,
       gc_pause_max_ms: gcs.max ?? null,
       gc_pause_total_ms: gcs.total ?? null,
+      calls_updated_per_pair: Number(calls.updated.toFixed(2)),
+      requests_per_transaction: Number((result.answered / Math.max(1, calls.transactions)).toFixed(1)),
       charging_waited_for_cpu_ms: waited === null ? null : Math.round(waited * 1000),
       load_average: Number(load1.toFixed(1)),
     }),

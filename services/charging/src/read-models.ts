@@ -6,7 +6,12 @@ import { TopicTable } from '@rcp/kafka';
 import type { ServiceContext } from '@rcp/runtime';
 import { DEFAULT_POLICY, type AccountTerms } from './ledger/book.js';
 
-export type ResolvedLine = { account: AccountUpserted; line: AccountUpserted['lines'][number] };
+export type ResolvedLine = {
+  account: AccountUpserted;
+  line: AccountUpserted['lines'][number];
+  /** The request's calling number as E.164 digits, when resolve read it (null: it did not read as a number). */
+  calling?: string | null;
+};
 
 /** The accounts as account.events has them (compacted, rebuilt at start), with the line directory ingestion uses. */
 export class Accounts {
@@ -45,7 +50,7 @@ export class Accounts {
     const ref = this.directory.find(accountCode, calling.ok ? calling.e164 : null);
     const account = ref && this.get(ref.accountId);
     const line = account?.lines.find((l) => l.lineId === ref!.lineId);
-    return account && line ? { account, line } : undefined;
+    return account && line ? { account, line, calling: calling.ok ? calling.e164 : null } : undefined;
   }
 }
 

@@ -139,7 +139,7 @@ export class CreditControl {
     const callId = cdrKey({ source: caller.id, recordId: req.sessionId });
     const resolved = this.deps.accounts.resolve(caller.country, req.accountCode, req.callingNumber);
     if (!resolved) return refuse(req.sessionId, unknownLine(req));
-    const startTime = req.startTime ?? this.now().toISOString();
+    const startTime = req.startTime ?? isoOf(this.nowMs());
     const numbers = this.numbers(caller, resolved, req);
     if ('code' in numbers) return refuse(req.sessionId, numbers);
     const requested = Math.min(req.requestedUnits ?? (req.service === 'voice' ? this.deps.settings.maxGrantSeconds : 1), req.service === 'voice' ? this.deps.settings.maxGrantSeconds : Number.MAX_SAFE_INTEGER);
@@ -282,7 +282,7 @@ export class CreditControl {
     const callId = cdrKey({ source: caller.id, recordId: req.eventId });
     const resolved = this.deps.accounts.resolve(caller.country, req.accountCode, req.callingNumber);
     if (!resolved) return refuse(req.eventId, unknownLine(req));
-    const startTime = req.startTime ?? this.now().toISOString();
+    const startTime = req.startTime ?? isoOf(this.nowMs());
     const numbers = this.numbers(caller, resolved, req);
     if ('code' in numbers) return refuse(req.eventId, numbers);
     const { account, line } = resolved;
@@ -412,8 +412,13 @@ export class CreditControl {
   private numbers(caller: Caller, resolved: ResolvedLine, req: { callingNumber: string; calledNumber: string }): { calling: string; called: string } | Refusal {
     const called = normaliseNumber(req.calledNumber, { countryCode: caller.country });
     if (!called.ok) return { code: 'invalid_number', message: `calledNumber ${JSON.stringify(req.calledNumber)}: ${called.reason}` };
-    const calling = normaliseNumber(req.callingNumber, { countryCode: caller.country });
-    return { calling: calling.ok ? calling.e164 : resolved.line.numbers[0]!, called: called.e164 };
+    // The calling number as resolve read it (with the same country), else read here.
+    let calling = resolved.calling;
+    if (calling === undefined) {
+      const read = normaliseNumber(req.callingNumber, { countryCode: caller.country });
+      calling = read.ok ? read.e164 : null;
+    }
+    return { calling: calling ?? resolved.line.numbers[0]!, called: called.e164 };
   }
 
   private price(
@@ -516,7 +521,20 @@ type Priced = { ok: true; probe: (units: number) => RatedProbe; version: Catalog
 
 /** The instant a reservation made at nowMs lapses, validity seconds later (memory and PostgreSQL hold the same one). */
 function expiry(nowMs: number, validitySeconds: number): string {
-  return new Date(nowMs + validitySeconds * 1000).toISOString();
+  return isoOf(nowMs + validitySeconds * 1000);
+}
+
+// At switch rates several decisions fall in the same millisecond: the last instant written is reused.
+let lastIsoMs = NaN;
+let lastIso = '';
+
+/** An instant (ms) as an ISO string. */
+function isoOf(ms: number): string {
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** A committed amount as answered: the ledger's debit without its sign. */

@@ -621,19 +621,12 @@ export class AccountStore {
   }
 
   private async apply(client: pg.Client, writes: Writes): Promise<void> {
-    const movedMoney = Boolean(writes.ledger?.length);
     // Writes that move no money (reservations held, extended, released) need not wait for the disk: lost in a
     // crash, a reservation only frees its credit early and the call is still charged once by its rated CDR.
-    const commit = movedMoney ? 'COMMIT' : 'SET LOCAL synchronous_commit TO off; COMMIT';
-    try {
-      const json = JSON.stringify(writes);
-      // Dollar-quoted (no character-by-character escaping of a large document) unless the tag occurs in it.
-      const literal = json.includes('$w$') ? client.escapeLiteral(json) : `$w$${json}$w$`;
-      await client.query(`BEGIN; SELECT charging.apply_writes_v2(${literal}::json); ${commit}`);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
+    const durable = Boolean(writes.ledger?.length);
+    // One prepared statement in its own transaction (an error rolls all of it back); the writes travel as its
+    // parameter, copied once into the protocol buffer.
+    await client.query({ name: 'charging.apply_writes', text: 'select charging.apply_writes_v3($1::json, $2)', values: [JSON.stringify(writes), durable] });
   }
 
   /**

@@ -93,8 +93,14 @@ export class LedgerBook {
     // The recharge limit counts per billing period: worked out only for accounts that auto-recharge.
     const period = terms.policy.autoRecharge ? terms.periodAt(this.now) : undefined;
     const outcome = postToBalance(a.state, terms.policy, posting.amount, { period, recharges: a.recharges });
-    const eventId = postingKey(posting.cause, posting.causeRef, ':');
     this.entries.push({ posting, balanceAfter: outcome.balanceAfterPosting });
+    a.state = outcome.state;
+    a.recharges = outcome.recharges;
+    this.touched.add(posting.accountId);
+    // A real-time commit (terminate, one-shot event) that causes no credit event publishes nothing (below): the
+    // usual terminate builds no event at all.
+    if (posting.cause === 'reservation_commit' && outcome.events.length === 0) return outcome.state.balance;
+    const eventId = postingKey(posting.cause, posting.causeRef, ':');
     const base = { v: 1 as const, accountId: posting.accountId, at: this.now.toISOString(), currency: a.currency };
     if (posting.cause === 'top_up') this.events.push({ ...base, type: 'topped_up', eventId, ledgerEntryId: eventId, amount: posting.amount, balance: outcome.balanceAfterPosting });
     else if (posting.cause === 'auto_recharge') this.events.push({ ...base, type: 'recharged', eventId, ledgerEntryId: eventId, amount: posting.amount, balance: outcome.balanceAfterPosting });
@@ -111,9 +117,6 @@ export class LedgerBook {
         this.events.push({ ...base, type: 'recharged', eventId: rechargeId, ledgerEntryId: rechargeId, amount: e.amount, balance: outcome.state.balance });
       } else this.events.push({ ...base, ...e, eventId: `${eventId}:${e.type}`, balance: outcome.state.balance });
     }
-    a.state = outcome.state;
-    a.recharges = outcome.recharges;
-    this.touched.add(posting.accountId);
     return outcome.state.balance;
   }
 
@@ -144,8 +147,8 @@ export class LedgerBook {
         const a = this.account(id);
         return { account_id: id, balance: a.state.balance, mode: a.state.mode, blocked: a.state.blocked, recharge_period: a.recharges?.period ?? null, recharge_count: a.recharges?.count ?? 0 };
       }),
-      events: [...this.events],
     };
+    if (this.events.length > 0) writes.events = [...this.events];
     this.entries.length = 0;
     this.events.length = 0;
     this.touched.clear();
