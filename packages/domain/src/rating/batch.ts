@@ -538,8 +538,11 @@ export class BatchRater {
     const w = this.W;
     const start: unknown = cdr.startTime;
     const called: unknown = cdr.calledNumber;
+    // Three words of the record: its 128 bytes need not start on a cache line (the buffer's alignment is the
+    // allocator's), so they may span three lines.
     return (
       this.rec[li * w]! +
+      this.rec[li * w + (w >> 1)]! +
       this.rec[li * w + w - 1]! +
       (line.table === null ? 0 : 1) +
       (typeof start === 'string' && start.length > 18 ? start.charCodeAt(18) : 0) +
