@@ -168,6 +168,8 @@ const blockBest = new Int32Array(BLOCK);
 const blockPos = new Int32Array(BLOCK);
 /** The CDR's route key in its line kind (its rate row at RATE_STRIDE x key in CLine.rateRows). */
 const blockRoute = new Int32Array(BLOCK);
+/** Stage 3's read of the scope id of the CDR's destination and service (CLine.scopeIds: 0 = not built then). */
+const blockScope = new Int32Array(BLOCK);
 /** Where the block's first reads go, so that they are not optimised away. */
 let touchSink = 0;
 
@@ -647,8 +649,10 @@ export class BatchRater {
       if (node === 0) continue; // no destination: rejected (outbound) or free (inbound) in stage 4
       const li = slots[at + j]!;
       const l = this.info[li]!.kind!;
-      const key = ((c.destOfNode[node]! * SERVICE_COUNT + blockService[j]!) * 2 + (blockFlags[j]! & 1)) * c.bandCount + blockBand[j]!;
+      const ds = c.destOfNode[node]! * SERVICE_COUNT + blockService[j]!;
+      const key = (ds * 2 + (blockFlags[j]! & 1)) * c.bandCount + blockBand[j]!;
       blockRoute[j] = key;
+      blockScope[j] = l.scopeIds[ds]!;
       const flags = l.rateRows[key * RATE_STRIDE]!;
       if ((flags & RF_BUILT) === 0) c.buildRateRow(l, key);
       touch += flags;
@@ -777,7 +781,8 @@ export class BatchRater {
     if (!inbound && lineCugs !== undefined) cug = cugFor(c, lineCugs, svc, calling, called);
 
     // Bucket draws in the baskets' order, written to the draw table (committed at the end).
-    const scope = inbound ? NO_SCOPE : c.scopeOf(l, dest, service);
+    const scopeId = blockScope[j]!;
+    const scope = inbound ? NO_SCOPE : scopeId !== 0 ? c.scopes[scopeId - 1]! : c.scopeOf(l, dest, service);
     const basketSlots = cug === undefined ? scope.basketSlots : EMPTY_SLOTS;
     const remaining = this.rec;
     const bAt = li * this.W + REC_BASKETS;
