@@ -175,7 +175,10 @@ export type StoreOptions = {
   closedCallMemoryMs?: number;
   /** How long an account's state stays in memory unused once nothing of it is open or unwritten. */
   idleAccountMemoryMs?: number;
-  /** Runs after a commit that wrote balance events to the outbox (to publish them soon). */
+  /**
+   * Runs after a commit that wrote balance events of writes nobody waits for (enqueue: a switch's decisions), to
+   * publish them soon; whoever waits for a commit (submit) publishes its own.
+   */
   afterEvents?: () => void;
 };
 
@@ -479,7 +482,8 @@ export class AccountStore {
   /**
    * Queues a decision's writes that nobody waits for (a switch's answer does not wait for PostgreSQL): no
    * promise or callbacks per decision. A failure is logged, and the account is read again from PostgreSQL, as
-   * for submit; after a commit that wrote balance events, the store's afterEvents hook runs (to publish them).
+   * for submit; after a commit that wrote balance events of such writes, the store's afterEvents hook runs (to
+   * publish them).
    */
   enqueue(writes: Writes, accounts: readonly string[]): number {
     return this.push({ seq: 0, writes, accounts });
@@ -556,8 +560,12 @@ export class AccountStore {
     try {
       const writes = merge(batch.map((s) => s.writes));
       await this.apply(client, writes);
-      for (const s of batch) s.resolve?.();
-      if (writes.events?.length) this.o.afterEvents?.();
+      let unwaitedEvents = false;
+      for (const s of batch) {
+        if (s.resolve) s.resolve();
+        else if (s.writes.events?.length) unwaitedEvents = true;
+      }
+      if (unwaitedEvents) this.o.afterEvents?.();
       this.settle(batch[batch.length - 1]!.seq);
       return;
     } catch (err) {
@@ -578,8 +586,8 @@ export class AccountStore {
       }
       try {
         await this.apply(client, s.writes);
-        s.resolve?.();
-        if (s.writes.events?.length) this.o.afterEvents?.();
+        if (s.resolve) s.resolve();
+        else if (s.writes.events?.length) this.o.afterEvents?.();
       } catch (err) {
         this.o.logger.error({ err: (err as Error).message, accounts: s.accounts }, 'a write failed: the accounts are loaded again from PostgreSQL');
         for (const a of s.accounts) failedAccounts.add(a);
