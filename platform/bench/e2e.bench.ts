@@ -28,7 +28,10 @@ const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
-const infra = await startInfra({ log: false });
+// RCP_BENCH_PG_STATEMENTS=1: PostgreSQL loads pg_stat_statements and the bench prints the statements that
+// took the most time while measuring (execution time per CDR), to see which write costs what.
+const PG_STATEMENTS = process.env.RCP_BENCH_PG_STATEMENTS === '1';
+const infra = await startInfra({ log: false, ...(PG_STATEMENTS ? { postgres: { config: { shared_preload_libraries: 'pg_stat_statements' } } } : {}) });
 const db = await createScratchDatabase(infra.postgres.url, 'bench_e2e');
 const prefix = `bench-${Date.now()}`;
 const launcher = new Launcher({
@@ -91,6 +94,19 @@ try {
   // PostgreSQL's share by service: its backends by application_name (the pools name themselves).
   const backends = async () => (await pool.query<{ pid: number; app: string }>(`select pid, application_name as app from pg_stat_activity where datname = current_database()`)).rows;
   const backendCpuBefore = processCpuSeconds((await backends()).map((b) => b.pid));
+  // PostgreSQL's write volume: WAL records, full-page images and bytes, and the checkpoints it took.
+  const walStats = async () =>
+    (
+      await pool.query<{ records: string; fpi: string; bytes: string; checkpoints: string }>(
+        `select w.wal_records as records, w.wal_fpi as fpi, w.wal_bytes as bytes, c.num_timed + c.num_requested as checkpoints
+         from pg_stat_wal w, pg_stat_checkpointer c`,
+      )
+    ).rows[0]!;
+  const walBefore = await walStats();
+  if (PG_STATEMENTS) {
+    await pool.query('create extension if not exists pg_stat_statements');
+    await pool.query('select pg_stat_statements_reset()');
+  }
   const cpuBefore = treeCpuSeconds(components());
   const started = Date.now();
   await post(lines);
@@ -111,7 +127,17 @@ try {
     const app = b.app || 'other';
     postgresByService[app] = Number(((postgresByService[app] ?? 0) + (used * 1000) / N).toFixed(3));
   }
+  const walAfter = await walStats();
+  const walPerCdr = (k: 'records' | 'fpi' | 'bytes') => Number(((Number(walAfter[k]) - Number(walBefore[k])) / N).toFixed(1));
+  const wal = { records: walPerCdr('records'), fpi: walPerCdr('fpi'), bytes: Math.round(walPerCdr('bytes')), checkpoints: Number(walAfter.checkpoints) - Number(walBefore.checkpoints) };
+  say(`[bench] PostgreSQL WAL per CDR: ${wal.records} records, ${wal.fpi} full-page images, ${wal.bytes} bytes; ${wal.checkpoints} checkpoints while measuring`);
   say(`[bench] PostgreSQL CPU per CDR by client (ms, backends alive at the end): ${Object.entries(postgresByService).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (PG_STATEMENTS) {
+    const { rows: top } = await pool.query<{ ms: number; calls: string; rows: string; query: string }>(
+      `select total_exec_time as ms, calls, rows, regexp_replace(query, '\\s+', ' ', 'g') as query from pg_stat_statements order by total_exec_time desc limit 12`,
+    );
+    for (const t of top) say(`[bench] PostgreSQL statement: ${((t.ms * 1000) / N).toFixed(1)} us per CDR, ${t.calls} calls, ${t.rows} rows: ${t.query.slice(0, 160)}`);
+  }
   const totalCpuMs = Object.values(cpuPerCdr).reduce((a, b) => a + b, 0);
   say(`[bench] CPU per CDR (ms): ${Object.entries(cpuPerCdr).map(([k, v]) => `${k} ${v}`).join(', ')}; total ${totalCpuMs.toFixed(3)} ms (2 cores: at most ${Math.round(2000 / totalCpuMs)} CDRs/s)`);
   // Where the time goes: each consumer's batches (count, mean size, mean time) from its /metrics.
@@ -133,7 +159,7 @@ try {
   const r = rows[0]!;
   const seconds = (r.last.getTime() - started) / 1000;
   say(`[bench] ${N} CDRs charged ${seconds.toFixed(1)} s after the first post`);
-  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), cpu_ms_per_cdr: cpuPerCdr, postgres_ms_per_cdr_by_client: postgresByService })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), cpu_ms_per_cdr: cpuPerCdr, postgres_ms_per_cdr_by_client: postgresByService, wal_per_cdr: wal })}\n`);
 } finally {
   await pool.end();
   await launcher.stopAll();

@@ -34,7 +34,13 @@ export const usage = invoicing.table(
     /** The partner invoice that billed its wholesale amount. */
     partnerInvoiceId: text('partner_invoice_id'),
   },
-  (t) => [index('usage_account_period').on(t.accountId, t.periodKey), index('usage_invoice').on(t.invoiceId), index('usage_partner_invoice').on(t.partnerInvoiceId)],
+  // The invoice columns are looked up by value only (the usage an invoice billed), never for null: indexing
+  // only the billed rows keeps two index entries off every rated CDR recorded (most usage is not billed yet).
+  (t) => [
+    index('usage_account_period').on(t.accountId, t.periodKey),
+    index('usage_invoice').on(t.invoiceId).where(sql`invoice_id is not null`),
+    index('usage_partner_invoice').on(t.partnerInvoiceId).where(sql`partner_invoice_id is not null`),
+  ],
 );
 
 /**
