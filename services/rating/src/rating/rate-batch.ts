@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { cdrKey, type AccountUpserted, type CdrRawV1 } from '@rcp/contracts';
-import { inTransaction } from '@rcp/db';
+import { copyInto, CopyRows, inTransaction } from '@rcp/db';
 import type { RatingState } from '@rcp/domain';
 import type { CatalogueStore } from '../catalogue/store.js';
 import { LineStates, rateSequence, type RatingOutcomeMessage } from './rate-sequence.js';
@@ -14,6 +14,10 @@ export type RatingDeps = {
   logger: Logger;
   now?: () => Date;
 };
+
+const RATED_EVENT_COLUMNS = [
+  'rated_id', 'revision', 'outcome', 'account_id', 'line_id', 'period_key', 'start_time', 'billed_units', 'denied_units', 'retail_amount', 'wholesale_amount', 'message', 'cdr',
+] as const;
 
 /** How far back a line's stored state can matter to a CDR: a rollover chain reaches at most this far. */
 const STATE_LOOKBACK_DAYS = 400;
@@ -62,38 +66,32 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<Bat
     const states = await loadStates(client, fresh);
     const outcomes = await rateSequence(fresh, { catalogue: deps.catalogue.catalogue, account: deps.account, states, now });
 
-    // One JSON parameter for the whole batch rather than an array per column: pg escapes every element of a
-    // text[] literal, which for JSON texts (quotes everywhere) cost more than rating the CDRs. Each message is
-    // serialised once: the same text goes into the row and, after the commit, to Kafka.
-    let rows = '[';
+    // COPY rather than an insert from one JSON parameter: PostgreSQL reads each column as text instead of
+    // parsing the batch as one document and extracting every field (less than half its CPU per row). The
+    // CDRs are new: each was looked up above under the accounts' locks. Each message is serialised once: the
+    // same text goes into the row and, after the commit, to Kafka.
+    const rows = new CopyRows();
     outcomes.forEach((o, i) => {
       const cdr = fresh[i]!;
       const rated = o.kind === 'rated' ? o.message : null;
       o.text = JSON.stringify(o.message);
-      const columns = JSON.stringify({
-        rated_id: cdrKey(cdr),
-        outcome: o.kind,
-        account_id: cdr.accountId,
-        line_id: cdr.lineId,
-        period_key: rated?.periodKey ?? null,
-        start_time: cdr.startTime,
-        billed_units: rated?.billedUnits ?? null,
-        denied_units: rated?.deniedUnits ?? null,
-        // Amounts as JSON strings: json_to_recordset reads them into numeric exactly, scale kept.
-        retail_amount: rated?.retail.amount ?? null,
-        wholesale_amount: rated?.wholesale.amount ?? null,
-        cdr,
-      });
-      rows += `${i === 0 ? '' : ','}${columns.slice(0, -1)},"message":${o.text}}`;
+      rows.row(
+        cdrKey(cdr),
+        0,
+        o.kind,
+        cdr.accountId,
+        cdr.lineId,
+        rated?.periodKey,
+        cdr.startTime,
+        rated?.billedUnits,
+        rated?.deniedUnits,
+        rated?.retail.amount,
+        rated?.wholesale.amount,
+        o.text,
+        JSON.stringify(cdr),
+      );
     });
-    rows += ']';
-    await client.query(
-      `insert into rating.rated_events (rated_id, revision, outcome, account_id, line_id, period_key, start_time, billed_units, denied_units, retail_amount, wholesale_amount, message, cdr)
-       select r.rated_id, 0, r.outcome, r.account_id, r.line_id, r.period_key, r.start_time, r.billed_units, r.denied_units, r.retail_amount, r.wholesale_amount, r.message, r.cdr
-       from json_to_recordset($1::json) as r(rated_id text, outcome text, account_id text, line_id text, period_key text, start_time timestamptz,
-                                              billed_units int, denied_units int, retail_amount numeric, wholesale_amount numeric, message json, cdr json)`,
-      [rows],
-    );
+    await copyInto(client, 'rating.rated_events', RATED_EVENT_COLUMNS, rows);
     const dirty = states.dirty;
     if (dirty.length > 0) {
       await client.query(
