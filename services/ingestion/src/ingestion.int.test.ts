@@ -117,6 +117,19 @@ describe('ingestion API', () => {
     expect(mine[0]!.value).toMatchObject({ source: SWITCH.id, lineId: 'L-ING', callingNumber: '390612345678', calledNumber: '393471234567' });
   });
 
+  it('takes the same records sent four times at once exactly once: the others answer duplicate', async () => {
+    const body = json(Array.from({ length: 300 }, (_, i) => cdr(`race-${i}`, { startTime: `2026-10-07T09:${String(i % 60).padStart(2, '0')}:00+02:00` })));
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, async () => (await post('/v1/cdrs', body, { 'content-type': 'application/json', 'x-api-key': SWITCH.apiKey })).json() as Promise<{ accepted: number; duplicates: number }>),
+    );
+    expect(answers.reduce((n, a) => n + a.accepted, 0)).toBe(300);
+    expect(answers.reduce((n, a) => n + a.duplicates, 0)).toBe(900);
+    const raw = await topicMessages<CdrRawV1>('cdr.raw', (m) => m.filter((x) => x.value.recordId.startsWith('race-')).length >= 300);
+    const ids = raw.filter((m) => m.value.recordId.startsWith('race-')).map((m) => m.value.recordId);
+    expect(ids).toHaveLength(300);
+    expect(new Set(ids).size).toBe(300);
+  });
+
   it('answers 413 to a JSON body over the limit, and takes nothing from it', async () => {
     const big = json(Array.from({ length: 9000 }, (_, i) => cdr(`big-${i}`, { padding: 'x'.repeat(100) })));
     expect(big.length).toBeGreaterThan(1024 * 1024);
