@@ -31,7 +31,7 @@ const say = (s: string) => process.stderr.write(`${s}\n`);
 // RCP_BENCH_PG_STATEMENTS=1: PostgreSQL loads pg_stat_statements and the bench prints the statements that
 // took the most time while measuring (execution time per CDR), to see which write costs what.
 const PG_STATEMENTS = process.env.RCP_BENCH_PG_STATEMENTS === '1';
-const infra = await startInfra({ log: false, ...(PG_STATEMENTS ? { postgres: { config: { shared_preload_libraries: 'pg_stat_statements' } } } : {}) });
+const infra = await startInfra({ log: false, ...(PG_STATEMENTS ? { postgres: { config: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } } } : {}) });
 const db = await createScratchDatabase(infra.postgres.url, 'bench_e2e');
 const prefix = `bench-${Date.now()}`;
 const launcher = new Launcher({
