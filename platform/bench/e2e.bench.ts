@@ -1,9 +1,11 @@
-// npm run bench:e2e -- [--cdrs N] [--accounts A] [--batch B] [--concurrency C] [--warmup W]
+// npm run bench:e2e -- [--cdrs N] [--accounts A] [--batch B] [--concurrency C] [--warmup W] [--rate R]
 // Sends N CDRs over HTTP (NDJSON batches) through ingestion, Kafka, rating and charging on real Kafka and
 // PostgreSQL, and reports the sustained rate (first post to last ledger entry) and the ingest-to-charged
 // latency of each CDR (ingestion's receipt to charging's ledger entry), p50 and p99. W CDRs (default 5,000)
 // go through first, unmeasured: the services' and the broker's JIT compilers are warm when measuring starts,
-// as they are in a platform that has been running.
+// as they are in a platform that has been running. By default all N are posted as fast as ingestion takes
+// them (the throughput; latency is then mostly queueing); with --rate R the batches are paced at R CDRs per
+// second (batch k due at k * B / R s; one late is sent at once), so the latency is the pipeline's at that load.
 // Last line: {"bench":"platform.e2e","cdrs_per_s":...,"p50_ms":...,"p99_ms":...}
 import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
@@ -19,13 +21,20 @@ import { Launcher } from '../src/launch/launcher.js';
 import { E2E_SWITCH, OPS_TOKEN, prepaidAccount, SIMPLE_CATALOGUE } from '../src/testing/e2e-platform.js';
 
 const { values } = parseArgs({
-  options: { cdrs: { type: 'string', default: '50000' }, accounts: { type: 'string', default: '200' }, batch: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '4' }, warmup: { type: 'string', default: '5000' } },
+  options: { cdrs: { type: 'string', default: '50000' }, accounts: { type: 'string', default: '200' }, batch: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '4' }, warmup: { type: 'string', default: '5000' }, rate: { type: 'string', default: '0' } },
 });
 const N = Number(values.cdrs);
 const ACCOUNTS = Number(values.accounts);
 const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
 const WARMUP = Number(values.warmup);
+const RATE = Number(values.rate);
+for (const [name, v] of Object.entries({ cdrs: N, accounts: ACCOUNTS, batch: BATCH, concurrency: CONCURRENCY, warmup: WARMUP, rate: RATE })) {
+  if (!Number.isInteger(v) || v < 0 || (v === 0 && name !== 'warmup' && name !== 'rate')) {
+    process.stderr.write(`--${name} must be a whole number${name === 'warmup' || name === 'rate' ? '' : ' above 0'} (got ${JSON.stringify(values[name as keyof typeof values])})\n`);
+    process.exit(2);
+  }
+}
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
 // RCP_BENCH_PG_STATEMENTS=1: PostgreSQL loads pg_stat_statements and the bench prints the statements that
@@ -55,13 +64,16 @@ try {
       const t = new Date(Date.UTC(2026, 9, 1) + i * 1000).toISOString();
       return JSON.stringify({ recordId: `${tag}-${i}`, callingNumber: `+3906${10_000_000 + (i % ACCOUNTS)}`, calledNumber: '+390655512345', startTime: t, billableUnits: 30 + (i % 600), disposition: 'answered' });
     });
-  const post = async (lines: string[]) => {
+  const post = async (lines: string[], rate = 0) => {
     let next = 0;
+    const t0 = Date.now();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < lines.length) {
           const from = next;
           next += BATCH;
+          const wait = rate > 0 ? t0 + (from / rate) * 1000 - Date.now() : 0;
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           const res = await fetch(`${launcher.url('ingestion')}/v1/cdrs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', 'x-api-key': E2E_SWITCH.apiKey }, body: lines.slice(from, from + BATCH).join('\n') });
           const body = (await res.json()) as { accepted: number };
           if (body.accepted !== Math.min(BATCH, lines.length - from)) throw new Error(`batch at ${from}: ${JSON.stringify(body).slice(0, 300)}`);
@@ -86,7 +98,7 @@ try {
   }
   // The measured CDRs start after the warm-up's in time, so each line's calls stay in order.
   const lines = cdrLines('b', N, WARMUP);
-  say(`[bench] posting ${N} CDRs for ${ACCOUNTS} accounts in batches of ${BATCH}, ${CONCURRENCY} at a time`);
+  say(`[bench] posting ${N} CDRs for ${ACCOUNTS} accounts in batches of ${BATCH}, ${CONCURRENCY} at a time${RATE > 0 ? `, paced at ${RATE} CDRs/s` : ', as fast as taken'}`);
   // CPU of every component from the first post to the last charge: where the time goes.
   const components = () => ({
     ...Object.fromEntries((['ingestion', 'rating', 'charging', 'invoicing'] as const).map((name) => [name, launcher.get(name).process.pid])),
@@ -111,7 +123,7 @@ try {
   }
   const cpuBefore = treeCpuSeconds(components());
   const started = Date.now();
-  await post(lines);
+  await post(lines, RATE);
   const posted = Date.now();
   say(`[bench] ingested in ${((posted - started) / 1000).toFixed(1)} s (${Math.round(N / ((posted - started) / 1000))}/s); waiting for charging`);
   await waitCharged(WARMUP + N, posted);
@@ -161,7 +173,7 @@ try {
   const r = rows[0]!;
   const seconds = (r.last.getTime() - started) / 1000;
   say(`[bench] ${N} CDRs charged ${seconds.toFixed(1)} s after the first post`);
-  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), cpu_ms_per_cdr: cpuPerCdr, postgres_ms_per_cdr_by_client: postgresByService, wal_per_cdr: wal })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: 'platform.e2e', cdrs: N, accounts: ACCOUNTS, batch: BATCH, offered_per_s: RATE > 0 ? RATE : null, cdrs_per_s: Math.round(N / seconds), ingest_per_s: Math.round(N / ((posted - started) / 1000)), p50_ms: Math.round(r.p50), p99_ms: Math.round(r.p99), cpu_ms_per_cdr: cpuPerCdr, postgres_ms_per_cdr_by_client: postgresByService, wal_per_cdr: wal })}\n`);
 } finally {
   await pool.end();
   await launcher.stopAll();
