@@ -85,6 +85,7 @@ export async function rateBatch(deps: RatingDeps, cdrs: CdrRawV1[]): Promise<Bat
         cdr.startTime,
         rated?.billedUnits,
         rated?.deniedUnits,
+        // Amounts as their decimal strings: numeric reads them exactly, scale kept.
         rated?.retail.amount,
         rated?.wholesale.amount,
         o.text,
