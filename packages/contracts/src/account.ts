@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Currency, DecimalString, E164Digits, IsoInstant, Service } from './primitives.js';
+import { Currency, DecimalString, E164Digits, Identifier, IsoInstant, Service } from './primitives.js';
 
 /** One stretch of a line's package: the offer and channel count in force from one instant to another. */
 export const LineOfferPeriod = z.object({
@@ -15,10 +15,10 @@ export const LineOfferPeriod = z.object({
 export type LineOfferPeriod = z.infer<typeof LineOfferPeriod>;
 
 export const LineState = z.object({
-  lineId: z.string().min(1),
+  lineId: Identifier(),
   /** The line's numbers as E.164 digits; a CDR is matched by account code, else by calling number. */
   numbers: z.array(E164Digits).min(1),
-  accountCodes: z.array(z.string().min(1)).default([]),
+  accountCodes: z.array(Identifier()).default([]),
   offerId: z.string().min(1),
   channels: z.number().int().min(1),
   activeFrom: z.string(),
@@ -71,7 +71,7 @@ export const AccountEventV1 = z.discriminatedUnion('type', [
     type: z.literal('account.upserted'),
     eventId: z.string().min(1),
     at: IsoInstant,
-    accountId: z.string().min(1),
+    accountId: Identifier(),
     /** The reseller the customer belongs to; null for a customer the operator sells to directly. */
     partnerId: z.string().min(1).nullable(),
     name: z.string(),
@@ -84,7 +84,7 @@ export const AccountEventV1 = z.discriminatedUnion('type', [
     /** Overage per service; absent or without a service's entry: the offers' own settings apply. */
     overage: z.array(OverageAssignment).optional(),
   }),
-  z.object({ v: z.literal(1), type: z.literal('account.deleted'), eventId: z.string().min(1), at: IsoInstant, accountId: z.string().min(1) }),
+  z.object({ v: z.literal(1), type: z.literal('account.deleted'), eventId: z.string().min(1), at: IsoInstant, accountId: Identifier() }),
 ]);
 export type AccountEventV1 = z.infer<typeof AccountEventV1>;
 export type AccountUpserted = Extract<AccountEventV1, { type: 'account.upserted' }>;

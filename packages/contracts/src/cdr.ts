@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Direction, Disposition, E164Digits, IsoInstant, Service } from './primitives.js';
+import { Direction, Disposition, E164Digits, Identifier, IsoInstant, Service } from './primitives.js';
 
 /**
  * cdr.raw v1: one validated call detail record, as ingestion publishes it.
@@ -8,10 +8,10 @@ import { Direction, Disposition, E164Digits, IsoInstant, Service } from './primi
  */
 export const CdrRawV1 = z.object({
   v: z.literal(1),
-  source: z.string().min(1).max(128),
-  recordId: z.string().min(1).max(256),
-  accountId: z.string().min(1),
-  lineId: z.string().min(1),
+  source: Identifier(128),
+  recordId: Identifier(256),
+  accountId: Identifier(),
+  lineId: Identifier(),
   service: Service,
   direction: Direction,
   callingNumber: E164Digits,
@@ -23,7 +23,7 @@ export const CdrRawV1 = z.object({
   billableUnits: z.number().int().min(0),
   disposition: Disposition,
   /** Which input format it came in: json, ndjson, freeswitch_json, asterisk_csv, csv. */
-  format: z.string().min(1),
+  format: Identifier(64),
   receivedAt: IsoInstant,
 });
 export type CdrRawV1 = z.infer<typeof CdrRawV1>;

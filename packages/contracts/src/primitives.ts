@@ -11,6 +11,22 @@ export const E164Digits = z.string().regex(/^\d{3,15}$/, 'must be E.164 digits (
 /** ISO-8601 instant with an explicit offset or Z, so the original zone is never guessed. */
 export const IsoInstant = z.iso.datetime({ offset: true });
 
+/**
+ * An identifier a switch or an operator chose (source, record id, account code, account and line): stored and keyed as text, so
+ * control characters are refused (NUL above all, which PostgreSQL text cannot hold; a tab or a newline in an
+ * id is a broken record, not a name), and so are lone surrogates (not text: PostgreSQL would store U+FFFD for
+ * them, so two different ids would become one) and U+FFFD, which stands where bytes could not be read as text
+ * (or where ingestion had to replace a character to keep a refused record).
+ */
+export const Identifier = (maxLength?: number) => {
+  const text = z.string().min(1);
+  // eslint-disable-next-line no-control-regex
+  return (maxLength === undefined ? text : text.max(maxLength)).regex(
+    /^[^\u0000-\u001f\u007f\ufffd\p{Cs}]*$/u,
+    'must be text without control characters (NUL, tab, newline ...), lone surrogates or U+FFFD (bytes that were not text)',
+  );
+};
+
 export const Service = z.enum(['voice', 'sms', 'fax', 'email', 'data']);
 export type Service = z.infer<typeof Service>;
 

@@ -1,4 +1,4 @@
-// Fuzzing ingestion on real Kafka and PostgreSQL: malformed, oversized, negative, far-future and
+// Fuzzing ingestion on real Kafka and PostgreSQL: malformed, oversized, negative, far-future, not-text and
 // unknown-account records mixed with good ones. Every record is answered (accepted, duplicate or rejected
 // with a reason), and the counts add up in the response, the archive and the rejected-records table.
 import { randomBytes } from 'node:crypto';
@@ -63,6 +63,11 @@ const hostileRecord = fc.oneof(
   goodRecord.map((r) => ({ ...r, startTime: '2026-13-45 25:61' })), // not a time
   goodRecord.map(({ startTime: _s, ...r }) => r), // missing field
   goodRecord.map((r) => ({ ...r, disposition: 'ANSWERED!!' })), // unknown value
+  goodRecord.map((r) => ({ ...r, recordId: `${r.recordId}\u0000` })), // NUL, which PostgreSQL text cannot hold
+  goodRecord.map((r) => ({ ...r, recordId: `${r.recordId}\t\n` })), // control characters in the id
+  goodRecord.map((r) => ({ ...r, recordId: `${r.recordId}\ud800` })), // a lone surrogate: not text at all
+  goodRecord.map((r) => ({ ...r, format: `odd\u0000\ud800format` })), // the same outside the identifiers
+  goodRecord.chain((r) => fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).map((id) => ({ ...r, recordId: id }))), // any code points
   fc.anything(), // anything at all: null, numbers, nested objects, strings
 );
 
@@ -74,7 +79,7 @@ describe('ingestion fuzz', () => {
     let total = 0;
     for (const batch of batches) {
       const res = await fetch(`${url}/v1/cdrs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': SWITCH.apiKey }, body: JSON.stringify(batch) });
-      expect([200, 422]).toContain(res.status);
+      expect([200, 422], `status ${res.status}: ${await res.clone().text()}`).toContain(res.status);
       const body = (await res.json()) as { accepted: number; duplicates: number; rejected: number; results: { index: number; status: string; reasons?: { code: string; message: string }[] }[] };
       expect(body.results.map((r) => r.index)).toEqual(batch.map((_, i) => i));
       expect(body.accepted + body.duplicates + body.rejected).toBe(batch.length);

@@ -130,6 +130,24 @@ describe('ingestion API', () => {
     expect(new Set(ids).size).toBe(300);
   });
 
+  it('refuses a record id or account code with a control character, by name, and takes the rest of the batch', async () => {
+    const records = [cdr('ctl-ok'), cdr('ctl\u0000nul'), cdr('ctl\ttab'), cdr('ctl-code', { accountCode: '1001\n' })];
+    const res = await post('/v1/cdrs', json(records), { 'content-type': 'application/json', 'x-api-key': SWITCH.apiKey });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { accepted: number; rejected: number; results: { index: number; status: string; reasons?: { code: string; message: string; path?: string }[] }[] };
+    expect(body).toMatchObject({ accepted: 1, rejected: 3 });
+    expect(body.results.find((r) => r.index === 0)?.status).toBe('accepted');
+    for (const [index, field] of [[1, 'recordId'], [2, 'recordId'], [3, 'accountCode']] as const) {
+      expect(body.results.find((r) => r.index === index)?.reasons?.[0]).toMatchObject({ code: 'invalid_field', path: `[${index}].${field}`, message: expect.stringContaining('control characters') });
+    }
+    // Kept for ops, the NUL (which PostgreSQL cannot store) as U+FFFD; the topic has the record exactly as sent.
+    const listed = (await (await fetch(`${url}/v1/rejections`, { headers: { authorization: `Bearer ${OPS}` } })).json()) as { rejections: { original: { recordId?: string } }[] };
+    const kept = listed.rejections.map((r) => r.original?.recordId);
+    expect(kept).toEqual(expect.arrayContaining(['ctl\ufffdnul', 'ctl\ttab', 'ctl-code']));
+    const rejected = await topicMessages<CdrRejectedV1>('cdr.rejected', (m) => m.some((x) => (x.value.original as { recordId?: string })?.recordId === 'ctl\u0000nul'));
+    expect(rejected.some((x) => (x.value.original as { recordId?: string })?.recordId === 'ctl\u0000nul')).toBe(true);
+  });
+
   it('answers 413 to a JSON body over the limit, and takes nothing from it', async () => {
     const big = json(Array.from({ length: 9000 }, (_, i) => cdr(`big-${i}`, { padding: 'x'.repeat(100) })));
     expect(big.length).toBeGreaterThan(1024 * 1024);

@@ -24,6 +24,7 @@ export type RecordOutcome = {
 
 const ARCHIVE_COLUMNS = ['source', 'record_id', 'account_id', 'start_time', 'cdr', 'published_at'] as const;
 const UNIQUE_VIOLATION = '23505';
+const UNSTORABLE = /[\u0000\p{Cs}]/gu;
 
 /** A start time further ahead than this is a clock or data error, not a call. */
 const MAX_FUTURE_MS = 24 * 3600 * 1000;
@@ -203,13 +204,20 @@ export class Intake {
     return { fresh, duplicates, unpublished };
   }
 
-  /** Keeps the refused records where ops can list them and re-drive them (the topic has them too). */
+  /**
+   * Keeps the refused records where ops can list them and re-drive them (the topic has them too, exactly as
+   * sent). PostgreSQL's text and jsonb cannot hold a NUL character or a lone surrogate, so a record carrying
+   * one is kept with U+FFFD in its place: the evidence is stored rather than the whole batch failing, and an
+   * identifier with U+FFFD is refused again if re-driven, so a record is never taken under an id its switch did
+   * not send.
+   */
   private async keepRejections(sw: SwitchConfig, rejections: CdrRejectedV1[]): Promise<void> {
     if (rejections.length === 0) return;
+    const rows = rejections.map((r) => storable({ source: r.source, recordId: r.recordId, reasons: r.reasons, original: r.original ?? null }));
     await this.deps.pool.query(
       `insert into ingestion.rejected_records (switch_id, source, record_id, reasons, original)
        select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])`,
-      [rejections.map(() => sw.id), rejections.map((r) => r.source), rejections.map((r) => r.recordId), rejections.map((r) => JSON.stringify(r.reasons)), rejections.map((r) => JSON.stringify(r.original ?? null))],
+      [rows.map(() => sw.id), rows.map((r) => r.source), rows.map((r) => r.recordId), rows.map((r) => JSON.stringify(r.reasons)), rows.map((r) => JSON.stringify(r.original))],
     );
   }
 
@@ -222,4 +230,12 @@ export class Intake {
       [cdrs.map((c) => c.source), cdrs.map((c) => c.recordId)],
     );
   }
+}
+
+/** The value with every NUL character and lone surrogate, in keys and strings, replaced by U+FFFD (see keepRejections). */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD') as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+  return value;
 }

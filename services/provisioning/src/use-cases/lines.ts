@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { inTransaction } from '@rcp/db';
 import { normaliseNumber, partnerById, type CatalogueVersion } from '@rcp/domain';
-import type { LineState } from '@rcp/contracts';
+import { Identifier, type LineState } from '@rcp/contracts';
 import type { Principal } from '../auth/roles.js';
 import { ApiError, conflict, forbidden, notFound, refused } from '../http/errors.js';
 import { lineStateOf, periodInForce, type StoredCustomer, type StoredLine, type StoredPeriod } from '../rules/account-state.js';
@@ -23,7 +23,7 @@ export const CreateLine = z
     lineId: Id.optional(),
     /** E.164 ("+39 06 1234567", "390612345678") or national numbers of the customer's country. */
     numbers: z.array(NumberInput).min(1).max(1000),
-    accountCodes: z.array(z.string().min(1).max(64)).max(100).default([]),
+    accountCodes: z.array(Identifier(64)).max(100).default([]),
     /** Absent: the catalogue's pay-as-you-go offer with its default channels (seed 000's advice for a new line). */
     offerId: Id.optional(),
     channels: Channels.optional(),
