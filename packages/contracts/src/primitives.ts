@@ -20,12 +20,12 @@ export const IsoInstant = z.iso.datetime({ offset: true });
  */
 export const Identifier = (maxLength?: number) => {
   const text = z.string().min(1);
-  // eslint-disable-next-line no-control-regex
-  return (maxLength === undefined ? text : text.max(maxLength)).regex(
-    /^[^\u0000-\u001f\u007f\ufffd\p{Cs}]*$/u,
-    'must be text without control characters (NUL, tab, newline ...), lone surrogates or U+FFFD (bytes that were not text)',
-  );
+  return (maxLength === undefined ? text : text.max(maxLength)).regex(IDENTIFIER_TEXT, 'must be text without control characters (NUL, tab, newline ...), lone surrogates or U+FFFD (bytes that were not text)');
 };
+
+/** The characters an Identifier may hold (for hand-written checks on hot paths that must agree with it). */
+// eslint-disable-next-line no-control-regex
+export const IDENTIFIER_TEXT = /^[^\u0000-\u001f\u007f\ufffd\p{Cs}]*$/u;
 
 export const Service = z.enum(['voice', 'sms', 'fax', 'email', 'data']);
 export type Service = z.infer<typeof Service>;

@@ -166,6 +166,21 @@ describe('authorize, update, terminate', () => {
     expect(badUnits.status).toBe(400);
     expect(badUnits.body.issues.map((i) => i.path)).toEqual(['requestedUnits']);
     expect((await terminate('never-authorized', 10)).status).toBe(404);
+    // Ids PostgreSQL could not store or keep apart (NUL, a lone surrogate, control characters) are refused by
+    // name, before they reach the owner's group commit; the next good request is decided as usual.
+    for (const sessionId of ['x-nul\u0000', 'x-lone\ud800', 'x-tab\t']) {
+      const refused = await h.http<{ error: string; issues: { path: string; message: string }[] }>('POST', '/v1/sessions', { sessionId, callingNumber: from(PREPAID), calledNumber: '065551234' });
+      expect(refused.status, JSON.stringify(sessionId)).toBe(400);
+      expect(refused.body.issues).toEqual([{ path: 'sessionId', message: expect.stringContaining('control characters') }]);
+    }
+    const badEvent = await h.http<{ issues: { path: string }[] }>('POST', '/v1/events', { eventId: 'e-nul\u0000', callingNumber: from(SMS), calledNumber: '347 1234567', service: 'sms', units: 1 });
+    expect(badEvent.status).toBe(400);
+    expect(badEvent.body.issues.map((i) => i.path)).toEqual(['eventId']);
+    expect((await h.http('POST', `/v1/sessions/${encodeURIComponent('x-nul\u0000')}/terminate`, { usedUnits: 1 })).status).toBe(404);
+    expect((await h.http('GET', '/v1/sessions/x-get%00')).status).toBe(404);
+    const good = await authorize(PREPAID, 'x-after-bad-ids');
+    expect([201, 403]).toContain(good.status);
+    if (good.status === 201) expect((await terminate('x-after-bad-ids', 0)).status).toBe(200);
   });
 
   it('documents the API (OpenAPI) and counts its decisions (Prometheus)', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Direction, IsoInstant, Service } from '@rcp/contracts';
+import { Direction, IDENTIFIER_TEXT, Identifier, IsoInstant, Service } from '@rcp/contracts';
 import type { SwitchConfig, SwitchKeys } from '@rcp/runtime';
 import { Counter } from 'prom-client';
 import { docSchema, type Metrics } from '@rcp/runtime';
@@ -9,12 +9,13 @@ import { NotOwnerError } from '../credit-control/store.js';
 import { fastAuthorize, fastEvent, fastTerminate, fastUpdate } from './validate.js';
 
 /** The id the switch will give the call's CDR (its record id): it ties the session to its rated CDR. */
-const SessionId = z.string().min(1).max(256);
+// Session and event ids become the call's key in PostgreSQL: text it can store and keep apart (see Identifier).
+const SessionId = Identifier(256);
 const Units = z.number().int().min(0).max(31 * 24 * 3600);
 
 export const AuthorizeBody = z.object({
   sessionId: SessionId.describe('the record id the switch will put in this call’s CDR (with the switch id, the call’s identity)'),
-  accountCode: z.string().min(1).max(128).nullable().optional(),
+  accountCode: Identifier(128).nullable().optional(),
   callingNumber: z.string().min(1).max(40),
   calledNumber: z.string().min(1).max(40),
   service: Service.default('voice'),
@@ -28,7 +29,7 @@ export const UpdateBody = z.object({ usedUnits: Units.describe('units used since
 export const TerminateBody = z.object({ usedUnits: Units.describe('the call’s final used units (billable seconds for voice)') });
 export const EventBody = z.object({
   eventId: SessionId.describe('the record id the switch will put in this event’s CDR'),
-  accountCode: z.string().min(1).max(128).nullable().optional(),
+  accountCode: Identifier(128).nullable().optional(),
   callingNumber: z.string().min(1).max(40),
   calledNumber: z.string().min(1).max(40),
   service: z.enum(['sms', 'fax', 'email', 'data']),
@@ -237,6 +238,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(UpdateBody, fastUpdate, req.body, reply);
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
+      if (!IDENTIFIER_TEXT.test(sessionId)) return reply.code(404).send(unknownSession(sessionId, sw));
       const started = performance.now();
       const answer = await owned(reply, deps.control.update(caller(sw), sessionId, body));
       if (!answer) return reply;
@@ -263,6 +265,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const body = parse(TerminateBody, fastTerminate, req.body, reply);
       if (!body) return reply;
       const { sessionId } = req.params as { sessionId: string };
+      if (!IDENTIFIER_TEXT.test(sessionId)) return reply.code(404).send(unknownSession(sessionId, sw));
       const started = performance.now();
       const answer = await owned(reply, deps.control.terminate(caller(sw), sessionId, body));
       if (!answer) return reply;
@@ -280,6 +283,8 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const sw = authenticate(req, reply);
       if (!sw) return reply;
       const { sessionId } = req.params as { sessionId: string };
+      // An id authorize would refuse names no session (and PostgreSQL could not even look it up).
+      if (!IDENTIFIER_TEXT.test(sessionId)) return reply.code(404).send(unknownSession(sessionId, sw));
       const row = await owned(reply, deps.control.session(caller(sw), sessionId));
       if (reply.sent) return reply;
       if (!row) return reply.code(404).send(unknownSession(sessionId, sw));

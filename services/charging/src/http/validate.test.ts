@@ -10,6 +10,7 @@ const anyValue = fc.oneof(
   fc.constant(null),
   fc.constantFrom('', 'voice', 'sms', 'fax', 'email', 'data', 'video', 'outbound', 'inbound', 'x', '2026-03-01T10:00:00Z', 'not a time', 'a'.repeat(40), 'a'.repeat(41), 'b'.repeat(128), 'b'.repeat(129), 'c'.repeat(256), 'c'.repeat(257)),
   fc.string({ maxLength: 50 }),
+  fc.constantFrom('nul\u0000', 'lone\ud800', 'tab\there', 'replaced\ufffd', 'emoji 😀'),
   fc.constantFrom(0, 1, 60, -1, 1.5, 31 * 24 * 3600, 31 * 24 * 3600 + 1, Number.MAX_SAFE_INTEGER),
   fc.integer(),
   fc.double(),

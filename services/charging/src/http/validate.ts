@@ -5,6 +5,8 @@
 // check as an ISO instant) goes to the zod schema, so a bad request gets zod's specific errors as before.
 // validate.test.ts checks the agreement on generated bodies.
 
+import { IDENTIFIER_TEXT } from '@rcp/contracts';
+
 const MAX_UNITS = 31 * 24 * 3600;
 const SERVICES = new Set(['voice', 'sms', 'fax', 'email', 'data']);
 const EVENT_SERVICES = new Set(['sms', 'fax', 'email', 'data']);
@@ -14,6 +16,7 @@ type Body = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown, max: number): v is string => typeof v === 'string' && v.length >= 1 && v.length <= max;
+const identifier = (v: unknown, max: number): v is string => text(v, max) && IDENTIFIER_TEXT.test(v);
 const units = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= MAX_UNITS;
 
 export type FastAuthorize = {
@@ -30,9 +33,9 @@ export type FastAuthorize = {
 export function fastAuthorize(b: unknown): FastAuthorize | null {
   if (!isObject(b)) return null;
   const { sessionId, accountCode, callingNumber, calledNumber, service, direction, startTime, requestedUnits } = b;
-  if (!text(sessionId, 256) || !text(callingNumber, 40) || !text(calledNumber, 40)) return null;
+  if (!identifier(sessionId, 256) || !text(callingNumber, 40) || !text(calledNumber, 40)) return null;
   if (startTime !== undefined) return null;
-  if (accountCode !== undefined && accountCode !== null && !text(accountCode, 128)) return null;
+  if (accountCode !== undefined && accountCode !== null && !identifier(accountCode, 128)) return null;
   if (service !== undefined && !(typeof service === 'string' && SERVICES.has(service))) return null;
   if (direction !== undefined && !(typeof direction === 'string' && DIRECTIONS.has(direction))) return null;
   if (requestedUnits !== undefined && !units(requestedUnits, 1)) return null;
@@ -60,9 +63,9 @@ export type FastEvent = Omit<FastAuthorize, 'sessionId' | 'requestedUnits' | 'se
 export function fastEvent(b: unknown): FastEvent | null {
   if (!isObject(b)) return null;
   const { eventId, accountCode, callingNumber, calledNumber, service, direction, startTime, units: n } = b;
-  if (!text(eventId, 256) || !text(callingNumber, 40) || !text(calledNumber, 40) || !units(n, 1)) return null;
+  if (!identifier(eventId, 256) || !text(callingNumber, 40) || !text(calledNumber, 40) || !units(n, 1)) return null;
   if (startTime !== undefined || !(typeof service === 'string' && EVENT_SERVICES.has(service))) return null;
-  if (accountCode !== undefined && accountCode !== null && !text(accountCode, 128)) return null;
+  if (accountCode !== undefined && accountCode !== null && !identifier(accountCode, 128)) return null;
   if (direction !== undefined && !(typeof direction === 'string' && DIRECTIONS.has(direction))) return null;
   const out: FastEvent = { eventId, callingNumber, calledNumber, service: service as FastEvent['service'], direction: (direction ?? 'outbound') as FastEvent['direction'], units: n };
   if (accountCode !== undefined) out.accountCode = accountCode as string | null;
