@@ -57,12 +57,44 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     reply.header('content-type', opts.metrics.registry.contentType);
     return opts.metrics.registry.metrics();
   });
+  // PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate reaches it as U+FFFD (two different
+  // texts become one): a body carrying either is refused here, naming where, before any handler stores part of it.
+  // A route that answers record by record (ingestion's CDR batches) sets `config: { checksTextPerRecord: true }`.
+  app.addHook('preValidation', async (req, reply) => {
+    if ((req.routeOptions.config as { checksTextPerRecord?: boolean } | undefined)?.checksTextPerRecord) return;
+    const where = unstorableTextAt(req.body);
+    if (where !== null) {
+      return reply.code(400).send({ error: 'invalid_text', message: `${where || '(body)'}: text must not contain NUL characters or lone surrogates (they cannot be stored)` });
+    }
+  });
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     return reply.code(status).send({ error: err.code ?? (status >= 500 ? 'internal_error' : 'bad_request'), message: status >= 500 ? 'internal error' : err.message });
   });
   return app;
+}
+
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+
+/** Where in a parsed body (a path like `lines[0].name`, '' for the body itself) the first NUL or lone surrogate is, or null. */
+export function unstorableTextAt(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = unstorableTextAt(value[i], `${path}[${i}]`);
+      if (at !== null) return at;
+    }
+    return null;
+  }
+  for (const key in value) {
+    const child = path ? `${path}.${key}` : key;
+    if (UNSTORABLE.test(key)) return child;
+    const at = unstorableTextAt((value as Record<string, unknown>)[key], child);
+    if (at !== null) return at;
+  }
+  return null;
 }
 
 /** JSON schema for OpenAPI docs from a zod schema (the zod schema stays the single source). */

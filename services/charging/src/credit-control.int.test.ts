@@ -166,14 +166,20 @@ describe('authorize, update, terminate', () => {
     expect(badUnits.status).toBe(400);
     expect(badUnits.body.issues.map((i) => i.path)).toEqual(['requestedUnits']);
     expect((await terminate('never-authorized', 10)).status).toBe(404);
-    // Ids PostgreSQL could not store or keep apart (NUL, a lone surrogate, control characters) are refused by
-    // name, before they reach the owner's group commit; the next good request is decided as usual.
-    for (const sessionId of ['x-nul\u0000', 'x-lone\ud800', 'x-tab\t']) {
+    // Ids PostgreSQL could not store or keep apart are refused by name, before they reach the owner's group
+    // commit: NUL and lone surrogates anywhere in a body (every service), control characters and U+FFFD in an id
+    // (the Identifier rule). The next good request is decided as usual.
+    for (const sessionId of ['x-nul\u0000', 'x-lone\ud800']) {
+      const refused = await h.http<{ error: string; message: string }>('POST', '/v1/sessions', { sessionId, callingNumber: from(PREPAID), calledNumber: '065551234' });
+      expect(refused.status, JSON.stringify(sessionId)).toBe(400);
+      expect(refused.body).toMatchObject({ error: 'invalid_text', message: expect.stringMatching(/^sessionId: /) });
+    }
+    for (const sessionId of ['x-tab\t', 'x-replaced\ufffd']) {
       const refused = await h.http<{ error: string; issues: { path: string; message: string }[] }>('POST', '/v1/sessions', { sessionId, callingNumber: from(PREPAID), calledNumber: '065551234' });
       expect(refused.status, JSON.stringify(sessionId)).toBe(400);
       expect(refused.body.issues).toEqual([{ path: 'sessionId', message: expect.stringContaining('control characters') }]);
     }
-    const badEvent = await h.http<{ issues: { path: string }[] }>('POST', '/v1/events', { eventId: 'e-nul\u0000', callingNumber: from(SMS), calledNumber: '347 1234567', service: 'sms', units: 1 });
+    const badEvent = await h.http<{ issues: { path: string }[] }>('POST', '/v1/events', { eventId: 'e-tab\t', callingNumber: from(SMS), calledNumber: '347 1234567', service: 'sms', units: 1 });
     expect(badEvent.status).toBe(400);
     expect(badEvent.body.issues.map((i) => i.path)).toEqual(['eventId']);
     expect((await h.http('POST', `/v1/sessions/${encodeURIComponent('x-nul\u0000')}/terminate`, { usedUnits: 1 })).status).toBe(404);

@@ -80,6 +80,8 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
   app.post(
     '/v1/cdrs',
     {
+      // Every record is answered on its own, a bad text included (see Intake.keepRejections).
+      config: { checksTextPerRecord: true },
       schema: {
         tags: ['cdrs'],
         summary: 'Submit CDRs: a JSON array (application/json) or one record per line (application/x-ndjson, streamed)',
@@ -169,7 +171,7 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
 
   app.post(
     '/v1/cdrs/freeswitch',
-    { schema: { tags: ['cdrs'], summary: 'FreeSWITCH mod_json_cdr HTTP POST target (encode-values true or false)', response: { 200: docSchema(IntakeResponse), 422: docSchema(IntakeResponse) } } },
+    { config: { checksTextPerRecord: true }, schema: { tags: ['cdrs'], summary: 'FreeSWITCH mod_json_cdr HTTP POST target (encode-values true or false)', response: { 200: docSchema(IntakeResponse), 422: docSchema(IntakeResponse) } } },
     async (req, reply) => {
       const sw = authenticate(req, reply);
       if (!sw) return reply;

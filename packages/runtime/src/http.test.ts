@@ -1,0 +1,40 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createHttpServer, unstorableTextAt } from './http.js';
+import { createMetrics } from './metrics.js';
+
+describe('text PostgreSQL cannot store', () => {
+  it('is found wherever it is, by path', () => {
+    expect(unstorableTextAt({ a: 'ok', b: [{ c: 'fine 😀' }, { d: 'nul\u0000' }] })).toBe('b[1].d');
+    expect(unstorableTextAt({ ['key\ud800']: 1 })).toBe('key\ud800');
+    expect(unstorableTextAt(['x', 'lone\udc00'])).toBe('[1]');
+    expect(unstorableTextAt('plain\u0000')).toBe('');
+    expect(unstorableTextAt({ a: 'tab\tand newline\n are storable', n: 1, z: null, t: true })).toBeNull();
+  });
+
+  describe('refused by every service with 400 before a handler sees it', () => {
+    let app: FastifyInstance;
+    beforeAll(async () => {
+      app = await createHttpServer({ service: 't', description: 't', logger: pino({ level: 'silent' }), metrics: createMetrics('t'), readiness: {} });
+      app.post('/v1/things', async (req) => ({ got: req.body }));
+      app.post('/v1/records', { config: { checksTextPerRecord: true } }, async (req) => ({ got: req.body }));
+    });
+    afterAll(() => app.close());
+
+    it('names where the bad text is, and passes good text', async () => {
+      const bad = await app.inject({ method: 'POST', url: '/v1/things', payload: { lines: [{ name: 'ok' }, { name: 'bad\u0000' }] } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toEqual({ error: 'invalid_text', message: expect.stringMatching(/^lines\[1\]\.name: text must not contain NUL/) });
+      const lone = await app.inject({ method: 'POST', url: '/v1/things', headers: { 'content-type': 'application/json' }, payload: '{"note":"\\ud800"}' });
+      expect(lone.statusCode).toBe(400);
+      const good = await app.inject({ method: 'POST', url: '/v1/things', payload: { name: 'Zürich ☎ 😀' } });
+      expect(good.statusCode).toBe(200);
+    });
+
+    it('leaves a route that answers record by record to do so', async () => {
+      const res = await app.inject({ method: 'POST', url: '/v1/records', payload: [{ recordId: 'nul\u0000' }] });
+      expect(res.statusCode).toBe(200);
+    });
+  });
+});
