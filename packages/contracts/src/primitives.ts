@@ -8,8 +8,16 @@ export const DecimalString = z
 /** Calling and called numbers travel as E.164 digits without '+' (e.g. 390612345678). */
 export const E164Digits = z.string().regex(/^\d{3,15}$/, 'must be E.164 digits (country code first, no +), 3 to 15 digits');
 
-/** ISO-8601 instant with an explicit offset or Z, so the original zone is never guessed. */
-export const IsoInstant = z.iso.datetime({ offset: true });
+/**
+ * ISO-8601 instant with an explicit offset or Z, so the original zone is never guessed. The offset is at most
+ * 14 hours either way: no time zone is further from UTC, and PostgreSQL refuses more than 15:59.
+ */
+export const IsoInstant = z.iso.datetime({ offset: true }).refine(offsetWithinRange, 'the UTC offset must be between -14:00 and +14:00');
+
+function offsetWithinRange(instant: string): boolean {
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(instant);
+  return offset === null || Number(offset[2]) * 60 + Number(offset[3]) <= 14 * 60;
+}
 
 /**
  * An identifier a switch or an operator chose (source, record id, account code, account and line): stored and keyed as text, so

@@ -61,6 +61,7 @@ const hostileRecord = fc.oneof(
   goodRecord.map((r) => ({ ...r, recordId: 'x'.repeat(5000) })), // oversized id
   goodRecord.map((r) => ({ ...r, calledNumber: 'anonymous' })), // not a number
   goodRecord.map((r) => ({ ...r, startTime: '2026-13-45 25:61' })), // not a time
+  goodRecord.map((r) => ({ ...r, startTime: r.startTime.replace('Z', '+23:59') })), // an offset no zone has (PostgreSQL refuses it)
   goodRecord.map(({ startTime: _s, ...r }) => r), // missing field
   goodRecord.map((r) => ({ ...r, disposition: 'ANSWERED!!' })), // unknown value
   goodRecord.map((r) => ({ ...r, recordId: `${r.recordId}\u0000` })), // NUL, which PostgreSQL text cannot hold
