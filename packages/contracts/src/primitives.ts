@@ -5,6 +5,14 @@ export const DecimalString = z
   .string()
   .regex(/^-?\d+(\.\d+)?$/, 'must be a decimal number written as a string, e.g. "12.3400"');
 
+/**
+ * An amount of money (or a quantity) sent to the platform from outside: top-ups, adjustments, payments, invoice
+ * lines. At most 15 digits before the decimal point and 6 after (the catalogue's precision): decimal.js works
+ * to 60 significant digits, so sums of such amounts stay exact, where an amount of 61 digits would be rounded
+ * in a balance while the ledger kept it whole.
+ */
+export const MoneyAmount = DecimalString.regex(/^-?\d{1,15}(\.\d{1,6})?$/, 'must have at most 15 digits before the decimal point and 6 after');
+
 /** Calling and called numbers travel as E.164 digits without '+' (e.g. 390612345678). */
 export const E164Digits = z.string().regex(/^\d{3,15}$/, 'must be E.164 digits (country code first, no +), 3 to 15 digits');
 

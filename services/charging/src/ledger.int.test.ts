@@ -82,6 +82,15 @@ describe('top-ups and adjustments', () => {
     expect(bad.body).toMatchObject({ error: 'invalid_top_up' });
     expect((await post(TOPUP.accountId, 'adjustments', { amount: '0', reason: 'r', idempotencyKey: 'x' })).body).toMatchObject({ error: 'invalid_adjustment' });
     expect((await post('NOBODY', 'top-ups', { amount: '1', idempotencyKey: 'x' })).status).toBe(404);
+    // More digits than a balance can add exactly (decimal.js works to 60 significant digits: an amount of 61
+    // would be rounded in the balance while the ledger kept it whole) are refused, and so is a 7th decimal.
+    for (const amount of [`0.${'0'.repeat(60)}1`, '1.0000001', '1234567890123456']) {
+      const refused = await post(TOPUP.accountId, 'top-ups', { amount, idempotencyKey: `digits-${amount.length}` });
+      expect(refused.status, amount).toBe(400);
+      expect(JSON.stringify(refused.body)).toContain('at most 15 digits before the decimal point and 6 after');
+    }
+    expect((await post(TOPUP.accountId, 'adjustments', { amount: '-0.0000001', reason: 'r', idempotencyKey: 'digits-adj' })).status).toBe(400);
+    expect((await post(TOPUP.accountId, 'top-ups', { amount: '999999999999999.999999', idempotencyKey: 'digits-max' })).status).toBe(201);
   });
 });
 

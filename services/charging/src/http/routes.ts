@@ -1,21 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { z } from 'zod';
-import { DecimalString } from '@rcp/contracts';
+import { MoneyAmount } from '@rcp/contracts';
 import { availableCredit, dec } from '@rcp/domain';
 import { docSchema, hasOpsBearer } from '@rcp/runtime';
 import { NotOwnerError } from '../credit-control/store.js';
 import type { AccountTerms, LedgerCause, Posting, PostingResult } from '../ledger/posting.js';
 
 const TopUp = z.object({
-  amount: DecimalString.refine((s) => dec(s).greaterThan(0), 'a top-up must be a positive amount'),
+  amount: MoneyAmount.refine((s) => dec(s).greaterThan(0), 'a top-up must be a positive amount'),
   /** The same key sent twice tops up once. */
   idempotencyKey: z.string().min(1).max(200),
 });
 
 const Adjustment = z.object({
   /** Signed: positive credits the account (a goodwill credit, a refund), negative debits it. */
-  amount: DecimalString.refine((s) => !dec(s).isZero(), 'an adjustment must not be zero'),
+  amount: MoneyAmount.refine((s) => !dec(s).isZero(), 'an adjustment must not be zero'),
   reason: z.string().min(1).max(500),
   /** The same key sent twice adjusts once. */
   idempotencyKey: z.string().min(1).max(200),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { DecimalString } from '@rcp/contracts';
+import { MoneyAmount } from '@rcp/contracts';
 import { inTransaction } from '@rcp/db';
 import { docSchema } from '@rcp/runtime';
 import { addManualNote } from '../invoices/corrections.js';
@@ -16,7 +16,7 @@ const NoteRequest = z
     idempotencyKey: z.string().min(1).max(200),
     reason: z.string().min(1),
     /** Net amounts, signed: negative credits the customer, positive charges more. Tax is added at the invoice's rate. */
-    lines: z.array(z.object({ description: z.string().min(1), amount: DecimalString, quantity: DecimalString.optional(), unit: z.string().optional() }).strict()).min(1),
+    lines: z.array(z.object({ description: z.string().min(1), amount: MoneyAmount, quantity: MoneyAmount.optional(), unit: z.string().optional() }).strict()).min(1),
     asOf: IsoDate.optional(),
   })
   .strict();
@@ -24,7 +24,7 @@ const PaymentRequest = z
   .object({
     /** The payment's own id (bank reference): recording it twice changes nothing. */
     paymentId: z.string().min(1).max(200),
-    amount: DecimalString.refine((a) => !a.startsWith('-') && Number(a) !== 0, 'a payment is a positive amount'),
+    amount: MoneyAmount.refine((a) => !a.startsWith('-') && Number(a) !== 0, 'a payment is a positive amount'),
     /** When the money arrived; now when absent. */
     paidAt: z.iso.datetime({ offset: true }).optional(),
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DecimalString } from '@rcp/contracts';
+import { MoneyAmount } from '@rcp/contracts';
 import { currencyMinorUnits, Decimal } from '@rcp/domain';
 import type { Principal } from '../auth/roles.js';
 import { ApiError, conflict, refused } from '../http/errors.js';
@@ -8,7 +8,7 @@ import { Reply, scopedCustomer, scopedPartner, type Deps } from './context.js';
 
 export const TopUp = z
   .object({
-    amount: DecimalString,
+    amount: MoneyAmount,
     /** The same key sent again tops up once (here and in charging's ledger). */
     idempotencyKey: z.string().min(1).max(150),
   })
