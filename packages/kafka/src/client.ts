@@ -9,13 +9,14 @@ installProduceEncoding();
 installRecordDecoding();
 
 /** kafkajs with its log lines sent through the service's pino logger. */
-export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger; retries?: number; connectionTimeoutMs?: number }): Kafka {
   const log = opts.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 12, maxRetryTime: 10_000 },
+    ...(opts.connectionTimeoutMs ? { connectionTimeout: opts.connectionTimeoutMs } : {}),
+    retry: { initialRetryTime: 200, retries: opts.retries ?? 12, maxRetryTime: 10_000 },
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
       const fields = { namespace: entry.namespace, ...extra };

@@ -104,8 +104,9 @@ export async function main(argv: string[], io: Io, env: NodeJS.ProcessEnv = proc
     return problems.length > 0 ? 1 : 0;
   }
   if (command === 'replay' && values.period) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.period)) {
-      io.err('--period is the period\'s first day, YYYY-MM-DD\n');
+    const day = new Date(`${values.period}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.period) || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== values.period) {
+      io.err(`--period is the period's first day, a real date written YYYY-MM-DD (got ${JSON.stringify(values.period)})\n`);
       return 2;
     }
     let conf;

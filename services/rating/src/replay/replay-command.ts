@@ -1,9 +1,10 @@
 import { SingleBar } from 'cli-progress';
+import pg from 'pg';
 import type { AccountEventV1, AccountUpserted } from '@rcp/contracts';
 import { createPool, drainOutbox } from '@rcp/db';
 import { Decimal, parseCatalogue } from '@rcp/domain';
 import { ContractProducer, createKafka, TopicTable } from '@rcp/kafka';
-import { createLogger } from '@rcp/runtime';
+import { createLogger, safeUrl } from '@rcp/runtime';
 import { replayPeriod, type ReplayReport } from './replay.js';
 
 export type ReplayOptions = {
@@ -60,6 +61,7 @@ async function correctInvoices(opts: ReplayOptions, before: UsageTotals, report:
  * and (unless a dry run) publishes the corrections through rating's outbox.
  */
 export async function runReplay(opts: ReplayOptions): Promise<ReplayReport> {
+  await checkReachable(opts.env);
   const logger = createLogger('rating-replay', 'warn');
   const pool = createPool(opts.env.DATABASE_URL, { logger, applicationName: 'rating-replay' });
   const kafka = createKafka({ brokers: opts.env.KAFKA_BROKERS, clientId: 'rcp-rating-replay', logger });
@@ -134,4 +136,28 @@ export function replayTable(report: ReplayReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]) => r.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt), `${report.cdrs} CDRs re-rated, ${report.changed} changed`].join('\n');
+}
+
+/**
+ * Before any work: PostgreSQL and Kafka answer, or the replay stops at once saying which one did not (the
+ * clients' own retries would otherwise take a minute and log every attempt).
+ */
+async function checkReachable(env: ReplayOptions['env']): Promise<void> {
+  const quiet = createLogger('rating-replay', 'silent');
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 1, connectionTimeoutMillis: 5_000 });
+  try {
+    await pool.query('select 1');
+  } catch (err) {
+    throw new Error(`cannot reach PostgreSQL at ${safeUrl(env.DATABASE_URL)} (DATABASE_URL): ${(err as Error).message}`);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+  const admin = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'rcp-rating-replay', logger: quiet, retries: 1, connectionTimeoutMs: 3_000 }).admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new Error(`cannot reach Kafka at ${env.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS): ${(err as Error).message}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
