@@ -20,7 +20,7 @@ export async function runService<C, S extends { stop(): Promise<void>; listen():
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
-    createLogger(name).fatal({ err }, `${name} failed to start`);
+    createLogger(name).fatal({ err }, `${name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { createPool, migrateService, ping } from '@rcp/db';
 import { ContractProducer, createKafka, ensureTopics } from '@rcp/kafka';
 import { createHttpServer } from './http.js';
-import { createLogger } from './logger.js';
+import { createLogger, safeUrl } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 export type BaseServiceConfig = {
@@ -50,18 +50,22 @@ export async function createServiceContext(opts: {
   const metrics = createMetrics(name);
   const stops: (() => Promise<void>)[] = [];
 
+  // A dependency that fails at start is named with the setting that points at it (and no password).
+  const postgres = `PostgreSQL at ${safeUrl(config.DATABASE_URL)} (DATABASE_URL)`;
+  const broker = `Kafka at ${config.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS)`;
+
   const pool = createPool(config.DATABASE_URL, { logger, applicationName: name, max: 10 });
   stops.push(() => pool.end());
-  if (opts.migrationsFolder) await migrateService(pool, name, opts.migrationsFolder);
+  if (opts.migrationsFolder) await naming(postgres, () => migrateService(pool, name, opts.migrationsFolder!));
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `rcp-${name}`, logger });
-  await ensureTopics(kafka, config.RCP_TOPIC_PREFIX);
+  await naming(broker, () => ensureTopics(kafka, config.RCP_TOPIC_PREFIX));
   const producer = new ContractProducer(kafka, config.RCP_TOPIC_PREFIX, logger, metrics.produced);
-  await producer.connect();
+  await naming(broker, () => producer.connect());
   stops.push(() => producer.disconnect());
 
   const admin = kafka.admin();
-  await admin.connect();
+  await naming(broker, () => admin.connect());
   stops.push(() => admin.disconnect());
 
   const app = await createHttpServer({
@@ -109,4 +113,13 @@ export async function createServiceContext(opts: {
       logger.info(`${name} stopped`);
     },
   };
+}
+
+/** Runs a start-up step; its failure says which dependency failed (the original error is its cause). */
+async function naming<T>(dependency: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    throw new Error(`${dependency}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }
