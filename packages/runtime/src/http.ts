@@ -57,15 +57,15 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     reply.header('content-type', opts.metrics.registry.contentType);
     return opts.metrics.registry.metrics();
   });
-  // PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate reaches it as U+FFFD (two different
-  // texts become one): a body carrying either is refused here, naming where, before any handler stores part of it.
-  // A route that answers record by record (ingestion's CDR batches) sets `config: { checksTextPerRecord: true }`.
+  // Bodies are checked before any handler sees them. Nesting: no API body is more than a dozen levels deep (a
+  // catalogue is 9), and a deeper one overflows the stack of whatever walks it (JSON.stringify, PostgreSQL's
+  // jsonb), answering 500. Text: PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate
+  // reaches it as U+FFFD (two different texts become one). A route that answers record by record (ingestion's
+  // CDR batches) sets `config: { checksTextPerRecord: true }` and is spared the text check only.
   app.addHook('preValidation', async (req, reply) => {
-    if ((req.routeOptions.config as { checksTextPerRecord?: boolean } | undefined)?.checksTextPerRecord) return;
-    const where = unstorableTextAt(req.body);
-    if (where !== null) {
-      return reply.code(400).send({ error: 'invalid_text', message: `${where || '(body)'}: text must not contain NUL characters or lone surrogates (they cannot be stored)` });
-    }
+    const perRecord = (req.routeOptions.config as { checksTextPerRecord?: boolean } | undefined)?.checksTextPerRecord === true;
+    const problem = bodyProblem(req.body, { text: !perRecord });
+    if (problem) return reply.code(400).send(problem);
   });
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
@@ -76,25 +76,47 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
 }
 
 const UNSTORABLE = /[\u0000\p{Cs}]/u;
+/** The deepest nesting a request body may have. */
+export const MAX_BODY_DEPTH = 32;
 
-/** Where in a parsed body (a path like `lines[0].name`, '' for the body itself) the first NUL or lone surrogate is, or null. */
-export function unstorableTextAt(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const at = unstorableTextAt(value[i], `${path}[${i}]`);
-      if (at !== null) return at;
+/**
+ * What is wrong with a parsed body, as the 400 answer to send, or null: nesting deeper than MAX_BODY_DEPTH, or
+ * (with `text`) a NUL or lone surrogate in a key or a string, named by its path (`lines[0].name`, `(body)` for
+ * the body itself). Walks without recursion, so no body can overflow the stack here.
+ */
+export function bodyProblem(body: unknown, opts: { text: boolean }): { error: string; message: string } | null {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (opts.text && UNSTORABLE.test(value)) return unstorable(path);
+      continue;
     }
-    return null;
-  }
-  for (const key in value) {
-    const child = path ? `${path}.${key}` : key;
-    if (UNSTORABLE.test(key)) return child;
-    const at = unstorableTextAt((value as Record<string, unknown>)[key], child);
-    if (at !== null) return at;
+    // Only parsed JSON is walked: a streamed body (a Readable) or a Buffer is the route's to read.
+    if (value === null || typeof value !== 'object' || !(Array.isArray(value) || isPlainObject(value))) continue;
+    if (depth >= MAX_BODY_DEPTH) return { error: 'invalid_body', message: `${path || '(body)'}: nested deeper than ${MAX_BODY_DEPTH} levels` };
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+      continue;
+    }
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      const child = path ? `${path}.${key}` : key;
+      if (opts.text && UNSTORABLE.test(key)) return unstorable(child);
+      stack.push({ value: (value as Record<string, unknown>)[key], path: child, depth: depth + 1 });
+    }
   }
   return null;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function unstorable(path: string) {
+  return { error: 'invalid_text', message: `${path || '(body)'}: text must not contain NUL characters or lone surrogates (they cannot be stored)` };
 }
 
 /** JSON schema for OpenAPI docs from a zod schema (the zod schema stays the single source). */

@@ -148,6 +148,18 @@ describe('ingestion API', () => {
     expect(rejected.some((x) => (x.value.original as { recordId?: string })?.recordId === 'ctl\u0000nul')).toBe(true);
   });
 
+  it('refuses a record nested too deeply by itself in a stream, and a batch nested too deeply as a whole', async () => {
+    const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+    const streamed = await post('/v1/cdrs', [json(cdr('deep-ok')), deep].join('\n'), { 'content-type': 'application/x-ndjson', 'x-api-key': SWITCH.apiKey });
+    expect(streamed.status).toBe(422);
+    const body = (await streamed.json()) as { accepted: number; results: { index: number; reasons?: { code: string }[] }[] };
+    expect(body.accepted).toBe(1);
+    expect(body.results.find((r) => r.index === 1)?.reasons?.[0]?.code).toBe('invalid_body');
+    const whole = await post('/v1/cdrs', `[${deep}]`, { 'content-type': 'application/json', 'x-api-key': SWITCH.apiKey });
+    expect(whole.status).toBe(400);
+    expect(await whole.json()).toMatchObject({ error: 'invalid_body' });
+  });
+
   it('answers 413 to a JSON body over the limit, and takes nothing from it', async () => {
     const big = json(Array.from({ length: 9000 }, (_, i) => cdr(`big-${i}`, { padding: 'x'.repeat(100) })));
     expect(big.length).toBeGreaterThan(1024 * 1024);

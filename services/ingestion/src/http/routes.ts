@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { docSchema, hasOpsBearer } from '@rcp/runtime';
+import { bodyProblem, docSchema, hasOpsBearer } from '@rcp/runtime';
 import type { SwitchConfig } from '../config.js';
 import { ApiCdrRecord } from '../intake/api-record.js';
 import type { IncomingRecord, Intake, RecordOutcome } from '../intake/intake.js';
@@ -122,7 +122,9 @@ export function registerIngestionRoutes(app: FastifyInstance, deps: { intake: In
       let value: unknown;
       try {
         value = JSON.parse(line);
-        pending.push(checkApiRecord(index, value));
+        // Streamed lines miss the server's body check: a line nested too deeply is refused here, kept as its text.
+        const deep = bodyProblem(value, { text: false });
+        pending.push(deep ? { index, original: line, ok: false, reasons: [{ code: deep.error, message: deep.message, path: `[${index}]` }] } : checkApiRecord(index, value));
       } catch {
         pending.push({ index, original: line, ok: false, reasons: [{ code: 'invalid_json', message: 'line is not valid JSON', path: `[${index}]` }] });
       }
