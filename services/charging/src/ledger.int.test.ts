@@ -63,6 +63,29 @@ describe('top-ups and adjustments', () => {
     expect(events[0]).toMatchObject({ amount: '10.00', ledgerEntryId: 'top_up:pay-1', currency: 'EUR' });
   });
 
+  it('refuses a key used before for another amount or another account (409), posting nothing, even when two arrive at once', async () => {
+    expect((await post(TOPUP.accountId, 'top-ups', { amount: '5.00', idempotencyKey: 'reuse-1' })).status).toBe(201);
+    const before = { top: (await ledger(TOPUP.accountId)).length, cdrs: (await ledger(CDRS.accountId)).length };
+    const otherAmount = await post(TOPUP.accountId, 'top-ups', { amount: '50.00', idempotencyKey: 'reuse-1' });
+    expect(otherAmount.status).toBe(409);
+    expect(otherAmount.body).toMatchObject({ error: 'idempotency_key_reused', message: expect.stringContaining('a top-up of 5.00 on this account; this request is for 50.00') });
+    const otherAccount = await post(CDRS.accountId, 'top-ups', { amount: '5.00', idempotencyKey: 'reuse-1' });
+    expect(otherAccount.status).toBe(409);
+    expect(otherAccount.body).toMatchObject({ message: expect.stringContaining('on another account') });
+    // The same request again is still a repeat (5 and 5.00 are the same amount).
+    expect((await post(TOPUP.accountId, 'top-ups', { amount: '5', idempotencyKey: 'reuse-1' })).body).toMatchObject({ status: 'already_posted' });
+    expect((await ledger(TOPUP.accountId)).length).toBe(before.top);
+    expect((await ledger(CDRS.accountId)).length).toBe(before.cdrs);
+    // Two accounts, one new key, at the same moment: one is posted, the other told.
+    const raced = await Promise.all([
+      post(TOPUP.accountId, 'top-ups', { amount: '1.00', idempotencyKey: 'race-1' }),
+      post(CDRS.accountId, 'top-ups', { amount: '1.00', idempotencyKey: 'race-1' }),
+    ]);
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409]);
+    const posted = [...(await ledger(TOPUP.accountId)), ...(await ledger(CDRS.accountId))].filter((e) => e.causeRef === 'race-1');
+    expect(posted).toHaveLength(1);
+  });
+
   it('moves money by hand only with the ops bearer token: a switch key or a wrong token gets 401 and posts nothing', async () => {
     const before = (await ledger(TOPUP.accountId)).length;
     const withSwitchKey = await h.http('POST', `/v1/accounts/${TOPUP.accountId}/top-ups`, { amount: '50.00', idempotencyKey: 'no-ops-1' });

@@ -99,6 +99,14 @@ export function registerChargingRoutes(
       if (err instanceof NotOwnerError) return reply.code(503).send({ error: err.code, message: err.message });
       throw err;
     }
+    if (result.status === 'key_conflict') {
+      const whose = result.prior.accountId === accountId ? 'this account' : 'another account';
+      const what = cause === 'top_up' ? 'top-up' : 'adjustment';
+      return reply.code(409).send({
+        error: 'idempotency_key_reused',
+        message: `idempotency key ${JSON.stringify(causeRef)} was already used for a ${what} of ${result.prior.amount} on ${whose}; this request is for ${amount} on ${accountId}. Nothing was posted: send a new key for a new ${what}`,
+      });
+    }
     await deps.afterCommit();
     return reply.code(result.status === 'posted' ? 201 : 200).send({ status: result.status, balance: result.balanceAfter });
   };
@@ -110,7 +118,7 @@ export function registerChargingRoutes(
         tags: ['balance'],
         summary: 'Add prepaid credit (idempotent by key); publishes topped_up on balance.events',
         body: docSchema(TopUp),
-        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer), 503: docSchema(ErrorAnswer) },
+        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer), 409: docSchema(ErrorAnswer), 503: docSchema(ErrorAnswer) },
       },
     },
     async (req, reply) => {
@@ -130,7 +138,7 @@ export function registerChargingRoutes(
         tags: ['balance'],
         summary: 'Correct a balance by hand (signed amount with a reason; idempotent by key); a ledger entry with cause adjustment',
         body: docSchema(Adjustment),
-        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer), 503: docSchema(ErrorAnswer) },
+        response: { 201: docSchema(PostedAnswer), 200: docSchema(PostedAnswer), 400: docSchema(ErrorAnswer), 404: docSchema(ErrorAnswer), 409: docSchema(ErrorAnswer), 503: docSchema(ErrorAnswer) },
       },
     },
     async (req, reply) => {

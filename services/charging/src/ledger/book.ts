@@ -17,7 +17,10 @@ export type Posting = {
   note?: string;
 };
 
-export type PostingResult = { posting: Posting; status: 'posted' | 'already_posted'; balanceAfter: string | null };
+export type PostingResult =
+  | { posting: Posting; status: 'posted' | 'already_posted'; balanceAfter: string | null }
+  /** The key was used before for another account or another amount: nothing is posted, the caller is told. */
+  | { posting: Posting; status: 'key_conflict'; balanceAfter: null; prior: { accountId: string; amount: string } };
 
 /** What charging knows of an account's terms from account.events. */
 export type AccountTerms = {
