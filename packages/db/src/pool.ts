@@ -43,3 +43,8 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
 export async function ping(pool: pg.Pool): Promise<void> {
   await pool.query('select 1');
 }
+
+/** Whether a PostgreSQL error is a unique violation (SQLSTATE 23505): the key was taken, by this or a concurrent transaction. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '23505';
+}

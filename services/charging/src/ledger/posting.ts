@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isUniqueViolation } from '@rcp/db';
 import { dec } from '@rcp/domain';
 import type { AccountStore } from '../credit-control/store.js';
 import type { AccountTerms, Posting, PostingResult } from './book.js';
@@ -25,7 +26,7 @@ export async function postOwned(store: AccountStore, pool: pg.Pool, posting: Pos
     try {
       await store.submit(book.writes(), [posting.accountId]).committed;
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(err)) {
         const raced = await priorWithKey(pool, posting);
         if (raced) return raced;
       }
@@ -34,8 +35,6 @@ export async function postOwned(store: AccountStore, pool: pg.Pool, posting: Pos
     return { posting, status: 'posted', balanceAfter };
   });
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /** What an entry already posted under this posting's key makes of it: a repeat, a conflict, or nothing (null). */
 async function priorWithKey(pool: pg.Pool, posting: Posting): Promise<PostingResult | null> {

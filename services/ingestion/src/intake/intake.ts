@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { cdrKey, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/contracts';
 import { normaliseNumber } from '@rcp/domain';
-import { copyInto, CopyRows, inTransaction } from '@rcp/db';
+import { copyInto, CopyRows, inTransaction, isUniqueViolation } from '@rcp/db';
 import type { ContractProducer } from '@rcp/kafka';
 import type { Metrics } from '@rcp/runtime';
 import type { SwitchConfig } from '../config.js';
@@ -23,7 +23,6 @@ export type RecordOutcome = {
 };
 
 const ARCHIVE_COLUMNS = ['source', 'record_id', 'account_id', 'start_time', 'cdr', 'published_at'] as const;
-const UNIQUE_VIOLATION = '23505';
 const UNSTORABLE = /[\u0000\p{Cs}]/gu;
 
 /** A start time further ahead than this is a clock or data error, not a call. */
@@ -153,7 +152,7 @@ export class Intake {
           return claimed;
         });
       } catch (err) {
-        if ((err as { code?: string }).code !== UNIQUE_VIOLATION || attempt >= 3) throw err;
+        if (!isUniqueViolation(err) || attempt >= 3) throw err;
         this.deps.logger.info({ attempt }, 'a concurrent send archived some of these CDRs first; trying again');
       }
     }

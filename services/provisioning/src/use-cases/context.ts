@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { isUniqueViolation } from '@rcp/db';
 import { roleMay, seesCustomer, seesPartner, type Action, type Principal } from '../auth/roles.js';
 import type { CatalogueView } from '../catalogue/catalogue-view.js';
 import { forbidden, notFound } from '../http/errors.js';
@@ -47,8 +48,7 @@ export async function accountOfLine(db: pg.Pool | pg.PoolClient, lineId: string)
 
 /** Unique-key violations, by the constraint that was hit. */
 export function uniqueViolation(err: unknown): string | undefined {
-  const e = err as { code?: string; constraint?: string };
-  return e.code === '23505' ? e.constraint : undefined;
+  return isUniqueViolation(err) ? (err as { constraint?: string }).constraint : undefined;
 }
 
 /** An answer whose HTTP status the use case decides (202 pending, 200 for a repeated top-up, ...). */
