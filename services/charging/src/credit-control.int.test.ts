@@ -204,6 +204,10 @@ describe('one-shot events', () => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ result: 'charged', amount: '0.1000', units: 2 });
     expect((await h.http<Answer>('POST', '/v1/events', sms)).body).toMatchObject({ result: 'charged', repeated: true });
+    // The same id for other units is another event, not a retry: refused, nothing charged.
+    const reused = await h.http<{ error: string; message: string }>('POST', '/v1/events', { ...sms, units: 5 });
+    expect(reused.status).toBe(409);
+    expect(reused.body).toMatchObject({ error: 'event_id_reused', message: expect.stringContaining('already charged for 2 sms unit(s); this request is for 5 sms') });
     same((await balance(SMS.accountId)).balance, '0.90');
     // 19 messages cost 0.95: more than is left, so none is sent.
     expect((await h.http<Answer>('POST', '/v1/events', { ...sms, eventId: 'sms-2', units: 19 })).body).toMatchObject({ result: 'refused', reason: { code: 'no_credit' } });

@@ -111,6 +111,8 @@ export type Terminated = {
 export type EventCharged = { result: 'charged'; eventId: string; accountId: string; lineId: string; units: number; amount: string; currency: string; repeated: boolean };
 export type NotFound = { result: 'unknown_session'; sessionId: string };
 export type Conflict = { result: 'conflict'; sessionId: string; message: string };
+/** An event id already charged for other units or another service. */
+export type EventConflict = { result: 'conflict'; eventId: string; message: string };
 
 const refuse = (sessionId: string, reason: Refusal, extra: Partial<Refused> = {}): Refused => ({ result: 'refused', sessionId, reason, ...extra });
 
@@ -278,7 +280,7 @@ export class CreditControl {
   }
 
   /** A one-shot event (SMS, fax pages, e-mail): all its units are granted and committed at once, or it is refused. */
-  async chargeEvent(caller: Caller, req: EventRequest): Promise<EventCharged | Refused> {
+  async chargeEvent(caller: Caller, req: EventRequest): Promise<EventCharged | Refused | EventConflict> {
     const callId = cdrKey({ source: caller.id, recordId: req.eventId });
     const resolved = this.deps.accounts.resolve(caller.country, req.accountCode, req.callingNumber);
     if (!resolved) return refuse(req.eventId, unknownLine(req));
@@ -290,6 +292,11 @@ export class CreditControl {
       const currency = book.account(account.accountId).currency;
       if (h.call) {
         if (h.call.status === 'event' || h.call.status === 'rated') {
+          // The same id for other units or another service is another event, not a retry: answering it as charged
+          // would leave it charged nowhere (its CDR is a duplicate of the first one's too).
+          if (h.call.usedUnits !== req.units || h.call.service !== req.service) {
+            return { result: 'conflict', eventId: req.eventId, message: `event ${req.eventId} was already charged for ${h.call.usedUnits} ${h.call.service} unit(s); this request is for ${req.units} ${req.service}: a new event needs a new id` };
+          }
           return { result: 'charged', eventId: req.eventId, accountId: account.accountId, lineId: line.lineId, units: h.call.usedUnits, amount: h.call.charged, currency, repeated: true };
         }
         return refuse(req.eventId, { code: 'session_conflict', message: `${req.eventId} is a call session, not an event` });

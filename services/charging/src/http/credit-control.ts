@@ -313,7 +313,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
         tags: ['credit control'],
         summary: 'Charge a one-shot event (SMS, fax pages, e-mail) before delivering it: all its units are granted and committed, or it is refused',
         body: docSchema(EventBody),
-        response: { 201: docSchema(EventAnswer), 200: docSchema(EventAnswer), 403: docSchema(RefusedAnswer), ...errors },
+        response: { 201: docSchema(EventAnswer), 200: docSchema(EventAnswer), 403: docSchema(RefusedAnswer), 409: docSchema(ErrorAnswer), ...errors },
       },
     },
     async (req, reply) => {
@@ -325,6 +325,7 @@ export function registerCreditControlRoutes(app: FastifyInstance, deps: { contro
       const answer = await owned(reply, deps.control.chargeEvent(caller(sw), body));
       if (!answer) return reply;
       counted.event(answer, started);
+      if (answer.result === 'conflict') return reply.code(409).send({ error: 'event_id_reused', message: answer.message });
       return reply.code(answer.result === 'refused' ? 403 : answer.repeated ? 200 : 201).send(answer);
     },
   );
