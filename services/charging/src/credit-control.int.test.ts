@@ -87,6 +87,20 @@ describe('authorize, update, terminate', () => {
     expect((await authorize(PREPAID, 'pre-1')).body).toMatchObject({ result: 'refused', reason: { code: 'session_closed' } });
   });
 
+  it('answers a retried authorize with the same grant, and refuses the same session id for another call', async () => {
+    const first = await authorize(CHANNELS, 'reuse-s1');
+    expect(first.status).toBe(201);
+    const retry = await authorize(CHANNELS, 'reuse-s1');
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ result: 'granted', grantedUnits: first.body.grantedUnits });
+    const other = await authorize(CHANNELS, 'reuse-s1', { calledNumber: '+44 20 7946 0000' });
+    expect(other.status).toBe(403);
+    expect(other.body).toMatchObject({ result: 'refused', reason: { code: 'session_conflict', message: expect.stringContaining('a new call needs a new session id') } });
+    const sms = await authorize(CHANNELS, 'reuse-s1', { service: 'sms' });
+    expect(sms.body).toMatchObject({ reason: { code: 'session_conflict' } });
+    expect((await terminate('reuse-s1', 0)).status).toBe(200);
+  });
+
   it('grants more on update, re-pricing the whole call so far, and finds the line by account code', async () => {
     const start = await authorize(UPDATER, 'upd-1', { accountCode: '7001', callingNumber: '0699999999', requestedUnits: 60 });
     expect(start.body).toMatchObject({ result: 'granted', grantedUnits: 60, reservation: { amount: '0.1000' } });

@@ -151,6 +151,11 @@ export class CreditControl {
     return this.withAccount(account.accountId, line.lineId, callId, (book, h, nowMs) => {
       if (h.call) {
         if (h.call.status === 'active' && h.call.expiresAt !== null && Date.parse(h.call.expiresAt) > nowMs) {
+          // The same id for another line, service or destination is another call, not a retry: granting it the
+          // first call's reservation would let it run unreserved (and its CDR would be a duplicate of the first's).
+          if (h.call.lineId !== line.lineId || h.call.service !== req.service || (h.call.calledNumber !== null && h.call.calledNumber !== numbers.called)) {
+            return refuse(req.sessionId, { code: 'session_conflict', message: `session ${req.sessionId} of ${caller.id} is a ${h.call.service} call of line ${h.call.lineId} to ${h.call.calledNumber ?? 'an unknown number'}; a new call needs a new session id` });
+          }
           // A retried authorize: the reservation it made stands, nothing is reserved twice.
           return this.answerFromRow(caller, h.call, resolved, h, book, req.sessionId);
         }
