@@ -27,6 +27,10 @@ function offsetWithinRange(instant: string): boolean {
   return offset === null || Number(offset[2]) * 60 + Number(offset[3]) <= 14 * 60;
 }
 
+/** The characters an Identifier may hold (for hand-written checks on hot paths that must agree with it). */
+// eslint-disable-next-line no-control-regex
+export const IDENTIFIER_TEXT = /^[^\u0000-\u001f\u007f\ufffd\p{Cs}]*$/u;
+
 /**
  * An identifier a switch or an operator chose (source, record id, account code, account and line): stored and keyed as text, so
  * control characters are refused (NUL above all, which PostgreSQL text cannot hold; a tab or a newline in an
@@ -39,9 +43,6 @@ export const Identifier = (maxLength?: number) => {
   return (maxLength === undefined ? text : text.max(maxLength)).regex(IDENTIFIER_TEXT, 'must be text without control characters (NUL, tab, newline ...), lone surrogates or U+FFFD (bytes that were not text)');
 };
 
-/** The characters an Identifier may hold (for hand-written checks on hot paths that must agree with it). */
-// eslint-disable-next-line no-control-regex
-export const IDENTIFIER_TEXT = /^[^\u0000-\u001f\u007f\ufffd\p{Cs}]*$/u;
 
 export const Service = z.enum(['voice', 'sms', 'fax', 'email', 'data']);
 export type Service = z.infer<typeof Service>;

@@ -35,7 +35,8 @@ export class CopyRows {
 
 export type CopyValue = string | number | boolean | null | undefined;
 
-const SPECIAL = /[\\\t\n\r]/;
+// One scan finds anything to escape or refuse; the common value (no such character) is returned as it is.
+const SPECIAL = /[\\\t\n\r\0]/;
 const SPECIALS = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
@@ -47,8 +48,9 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n'
 export function copyValue(v: CopyValue): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v !== 'string') return String(v);
+  if (!SPECIAL.test(v)) return v;
   if (v.includes('\0')) throw new Error('a value with a NUL character cannot be stored in PostgreSQL text');
-  return SPECIAL.test(v) ? v.replace(SPECIALS, (c) => ESCAPES[c]!) : v;
+  return v.replace(SPECIALS, (c) => ESCAPES[c]!);
 }
 
 /**

@@ -75,9 +75,20 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   return app;
 }
 
+/** What PostgreSQL text and jsonb cannot hold (a NUL) or cannot keep apart (a lone surrogate, stored as U+FFFD). */
 const UNSTORABLE = /[\u0000\p{Cs}]/u;
+const UNSTORABLES = /[\u0000\p{Cs}]/gu;
+
+/** The text with U+FFFD for every character PostgreSQL cannot store (for keeping evidence that must not be lost). */
+export function storableText(text: string): string {
+  return UNSTORABLE.test(text) ? text.replace(UNSTORABLES, '\uFFFD') : text;
+}
+
 /** The deepest nesting a request body may have. */
 export const MAX_BODY_DEPTH = 32;
+
+/** A node met while walking a body: its path is built from its parent only when a problem is reported. */
+type Node = { value: unknown; parent: Node | null; key: string | number; depth: number };
 
 /**
  * What is wrong with a parsed body, as the 400 answer to send, or null: nesting deeper than MAX_BODY_DEPTH, or
@@ -85,29 +96,36 @@ export const MAX_BODY_DEPTH = 32;
  * the body itself). Walks without recursion, so no body can overflow the stack here.
  */
 export function bodyProblem(body: unknown, opts: { text: boolean }): { error: string; message: string } | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  const stack: Node[] = [{ value: body, parent: null, key: '', depth: 0 }];
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
+    const node = stack.pop()!;
+    const { value, depth } = node;
     if (typeof value === 'string') {
-      if (opts.text && UNSTORABLE.test(value)) return unstorable(path);
+      if (opts.text && UNSTORABLE.test(value)) return unstorable(pathOf(node));
       continue;
     }
     // Only parsed JSON is walked: a streamed body (a Readable) or a Buffer is the route's to read.
     if (value === null || typeof value !== 'object' || !(Array.isArray(value) || isPlainObject(value))) continue;
-    if (depth >= MAX_BODY_DEPTH) return { error: 'invalid_body', message: `${path || '(body)'}: nested deeper than ${MAX_BODY_DEPTH} levels` };
+    if (depth >= MAX_BODY_DEPTH) return { error: 'invalid_body', message: `${pathOf(node)}: nested deeper than ${MAX_BODY_DEPTH} levels` };
     if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: `${path}[${i}]`, depth: depth + 1 });
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], parent: node, key: i, depth: depth + 1 });
       continue;
     }
     const keys = Object.keys(value);
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i]!;
-      const child = path ? `${path}.${key}` : key;
-      if (opts.text && UNSTORABLE.test(key)) return unstorable(child);
-      stack.push({ value: (value as Record<string, unknown>)[key], path: child, depth: depth + 1 });
+      const child: Node = { value: (value as Record<string, unknown>)[key], parent: node, key, depth: depth + 1 };
+      if (opts.text && UNSTORABLE.test(key)) return unstorable(pathOf(child));
+      stack.push(child);
     }
   }
   return null;
+}
+
+function pathOf(node: Node): string {
+  let path = '';
+  for (let n: Node | null = node; n?.parent; n = n.parent) path = typeof n.key === 'number' ? `[${n.key}]${path}` : `${n.parent.parent ? '.' : ''}${n.key}${path}`;
+  return path || '(body)';
 }
 
 function isPlainObject(value: object): boolean {
@@ -116,7 +134,7 @@ function isPlainObject(value: object): boolean {
 }
 
 function unstorable(path: string) {
-  return { error: 'invalid_text', message: `${path || '(body)'}: text must not contain NUL characters or lone surrogates (they cannot be stored)` };
+  return { error: 'invalid_text', message: `${path}: text must not contain NUL characters or lone surrogates (they cannot be stored)` };
 }
 
 /** JSON schema for OpenAPI docs from a zod schema (the zod schema stays the single source). */

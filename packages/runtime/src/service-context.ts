@@ -50,22 +50,20 @@ export async function createServiceContext(opts: {
   const metrics = createMetrics(name);
   const stops: (() => Promise<void>)[] = [];
 
-  // A dependency that fails at start is named with the setting that points at it (and no password).
-  const postgres = `PostgreSQL at ${safeUrl(config.DATABASE_URL)} (DATABASE_URL)`;
-  const broker = `Kafka at ${config.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS)`;
+  const { postgres, kafka: broker } = dependencyNames(config);
 
   const pool = createPool(config.DATABASE_URL, { logger, applicationName: name, max: 10 });
   stops.push(() => pool.end());
-  if (opts.migrationsFolder) await naming(postgres, () => migrateService(pool, name, opts.migrationsFolder!));
+  if (opts.migrationsFolder) await withDependencyNamed(postgres, () => migrateService(pool, name, opts.migrationsFolder!));
 
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `rcp-${name}`, logger });
-  await naming(broker, () => ensureTopics(kafka, config.RCP_TOPIC_PREFIX));
+  await withDependencyNamed(broker, () => ensureTopics(kafka, config.RCP_TOPIC_PREFIX));
   const producer = new ContractProducer(kafka, config.RCP_TOPIC_PREFIX, logger, metrics.produced);
-  await naming(broker, () => producer.connect());
+  await withDependencyNamed(broker, () => producer.connect());
   stops.push(() => producer.disconnect());
 
   const admin = kafka.admin();
-  await naming(broker, () => admin.connect());
+  await withDependencyNamed(broker, () => admin.connect());
   stops.push(() => admin.disconnect());
 
   const app = await createHttpServer({
@@ -115,8 +113,13 @@ export async function createServiceContext(opts: {
   };
 }
 
-/** Runs a start-up step; its failure says which dependency failed (the original error is its cause). */
-async function naming<T>(dependency: string, step: () => Promise<T>): Promise<T> {
+/** PostgreSQL and Kafka as an error names them: with the setting that points at each, and no password. */
+export function dependencyNames(config: { DATABASE_URL: string; KAFKA_BROKERS: string[] }): { postgres: string; kafka: string } {
+  return { postgres: `PostgreSQL at ${safeUrl(config.DATABASE_URL)} (DATABASE_URL)`, kafka: `Kafka at ${config.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS)` };
+}
+
+/** Runs a step that needs a dependency; its failure says which dependency failed (the original error is its cause). */
+export async function withDependencyNamed<T>(dependency: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (err) {

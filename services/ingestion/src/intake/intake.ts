@@ -4,7 +4,7 @@ import { cdrKey, type CdrRawV1, type CdrRejectedV1, type Reason } from '@rcp/con
 import { normaliseNumber } from '@rcp/domain';
 import { copyInto, CopyRows, inTransaction, isUniqueViolation } from '@rcp/db';
 import type { ContractProducer } from '@rcp/kafka';
-import type { Metrics } from '@rcp/runtime';
+import { storableText, type Metrics } from '@rcp/runtime';
 import type { SwitchConfig } from '../config.js';
 import type { ApiCdrRecord } from './api-record.js';
 import type { LineDirectory } from './line-directory.js';
@@ -23,7 +23,6 @@ export type RecordOutcome = {
 };
 
 const ARCHIVE_COLUMNS = ['source', 'record_id', 'account_id', 'start_time', 'cdr', 'published_at'] as const;
-const UNSTORABLE = /[\u0000\p{Cs}]/gu;
 
 /** A start time further ahead than this is a clock or data error, not a call. */
 const MAX_FUTURE_MS = 24 * 3600 * 1000;
@@ -233,7 +232,7 @@ export class Intake {
 
 /** The value with every NUL character and lone surrogate, in keys and strings, replaced by U+FFFD (see keepRejections). */
 function storable<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(UNSTORABLE, '\uFFFD') as T;
+  if (typeof value === 'string') return storableText(value) as T;
   if (Array.isArray(value)) return value.map(storable) as T;
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
   return value;

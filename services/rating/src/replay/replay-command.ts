@@ -4,7 +4,7 @@ import type { AccountEventV1, AccountUpserted } from '@rcp/contracts';
 import { createPool, drainOutbox } from '@rcp/db';
 import { Decimal, parseCatalogue } from '@rcp/domain';
 import { ContractProducer, createKafka, TopicTable } from '@rcp/kafka';
-import { createLogger, safeUrl } from '@rcp/runtime';
+import { createLogger, dependencyNames, withDependencyNamed } from '@rcp/runtime';
 import { replayPeriod, type ReplayReport } from './replay.js';
 
 export type ReplayOptions = {
@@ -143,21 +143,10 @@ export function replayTable(report: ReplayReport): string {
  * clients' own retries would otherwise take a minute and log every attempt).
  */
 async function checkReachable(env: ReplayOptions['env']): Promise<void> {
-  const quiet = createLogger('rating-replay', 'silent');
+  const { postgres, kafka } = dependencyNames(env);
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 1, connectionTimeoutMillis: 5_000 });
-  try {
-    await pool.query('select 1');
-  } catch (err) {
-    throw new Error(`cannot reach PostgreSQL at ${safeUrl(env.DATABASE_URL)} (DATABASE_URL): ${(err as Error).message}`);
-  } finally {
-    await pool.end().catch(() => undefined);
-  }
+  await withDependencyNamed(`cannot reach ${postgres}`, () => pool.query('select 1')).finally(() => pool.end().catch(() => undefined));
+  const quiet = createLogger('rating-replay', 'silent');
   const admin = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'rcp-rating-replay', logger: quiet, retries: 1, connectionTimeoutMs: 3_000 }).admin();
-  try {
-    await admin.connect();
-  } catch (err) {
-    throw new Error(`cannot reach Kafka at ${env.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS): ${(err as Error).message}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  await withDependencyNamed(`cannot reach ${kafka}`, () => admin.connect()).finally(() => admin.disconnect().catch(() => undefined));
 }
